@@ -1,0 +1,59 @@
+# gph: guest page hinting for Linux 6.12. `make help` lists the targets.
+#
+# ARCH=x86_64|s390x picks the guest architecture (default x86_64).
+# KDIR=<built kernel tree> builds module, BPF and tools against your kernel.
+# V=1 shows commands. Output: build/ (kernels: ${GPH_CACHE:-~/.cache/gph}).
+
+ARCH ?= x86_64
+FLAVOUR ?= test
+BUILD := $(CURDIR)/build
+export GPH_CACHE ?= $(HOME)/.cache/gph
+
+ifneq ($(filter-out x86_64 s390x,$(ARCH)),)
+$(error ARCH=$(ARCH) is not supported; use ARCH=x86_64 or ARCH=s390x)
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: help deps kernel module bpf tools all image unit check demo bench clean
+
+help:
+	@echo 'make deps               install missing host packages (apt, by name)'
+	@echo 'make kernel  [ARCH=…]   build or reuse the patched test kernel'
+	@echo 'make all     [ARCH=…]   kernel + module + BPF objects + tools'
+	@echo 'make module  KDIR=…     build gph.ko against your own kernel tree'
+	@echo 'make demo    [ARCH=…]   boot a guest, load gph, show what the tools see'
+	@echo 'make check              unit tests, then every VM scenario on x86_64 and s390x'
+	@echo 'make unit               host-built unit tests only'
+	@echo 'make clean              remove build/ (cached kernels stay)'
+
+deps:
+	@scripts/install-deps.sh
+	@if [ "$(ARCH)" = s390x ]; then scripts/s390x-sysroot >/dev/null; fi
+
+kernel: deps
+	@scripts/build kernel $(ARCH) $(FLAVOUR)
+
+module bpf tools: deps
+	@scripts/build $@ $(ARCH) $(FLAVOUR)
+
+all: deps
+	@scripts/build all $(ARCH) $(FLAVOUR)
+
+image: all
+	@tests/vm/mkimage $(ARCH) $(FLAVOUR)
+
+unit: deps
+	@tests/unit/run
+
+check: deps
+	@scripts/s390x-sysroot >/dev/null
+	@tests/run-check
+
+demo: image
+	@scripts/demo $(ARCH)
+
+bench:
+	@echo 'benchmarks arrive with the core/module issue (bench/)'; exit 1
+
+clean:
+	rm -rf $(BUILD)

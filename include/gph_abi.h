@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * gph ABI shared by the module, BPF programs, tools and host agents.
+ * Fixed-width types only; no kernel-only headers.
+ */
+#ifndef _GPH_ABI_H
+#define _GPH_ABI_H
+
+#ifndef __VMLINUX_H__	/* BPF programs get the types from vmlinux.h */
+#include <linux/types.h>
+#endif
+
+/*
+ * Page states. Values are stored one byte per page frame in the table
+ * backend's shared table and appear in tracepoints and BPF maps, so they are
+ * ABI. gph_state_names[] in module/states.c must stay in sync.
+ */
+enum gph_state {
+	GPH_STABLE = 0,		/* the host must preserve the content */
+	GPH_UNUSED = 1,		/* free: the host may drop it, content is lost */
+	GPH_VOLATILE = 2,	/* clean cache: the host may discard it */
+	GPH_DISCARDED = 3,	/* the host discarded it; the guest must re-read */
+	GPH_BUSY = 4,		/* host-owned while the host drops or discards */
+	GPH_NR_STATES,
+};
+
+/* Why a transition happened; gph_reason_names[] must stay in sync. */
+enum gph_reason {
+	GPH_REASON_FREE = 0,	/* buddy free */
+	GPH_REASON_ALLOC = 1,	/* buddy alloc */
+	GPH_REASON_LOAD = 2,	/* module load: already-free pages */
+	GPH_REASON_UNLOAD = 3,	/* module unload or disable: back to stable */
+	GPH_REASON_HOST = 4,	/* the host took or gave back a page */
+	GPH_NR_REASONS,
+};
+
+/* Who moves a page: the guest kernel or the host agent. */
+enum gph_actor {
+	GPH_ACTOR_GUEST = 0,
+	GPH_ACTOR_HOST = 1,
+};
+
+/*
+ * Table backend: a header followed (at GPH_TABLE_STATES_OFFSET) by one byte
+ * per page frame, frame n at byte n. Every state byte changes only by atomic
+ * compare-and-exchange, by guest and host alike.
+ */
+#define GPH_TABLE_MAGIC		0x47504854u	/* "GPHT" */
+#define GPH_TABLE_VERSION	1
+#define GPH_TABLE_STATES_OFFSET	4096
+
+/* guest_flags */
+#define GPH_GUEST_ATTACHED	(1u << 0)	/* the guest set up the table */
+#define GPH_GUEST_ENABLED	(1u << 1)	/* hints are current; host may act */
+
+/* host_flags */
+#define GPH_HOST_ATTACHED	(1u << 0)	/* a host agent is scanning */
+
+struct gph_table_header {
+	__u32 magic;
+	__u16 version;
+	__u8 page_shift;
+	__u8 reserved0;
+	__u64 nr_frames;
+	__u32 guest_flags;	/* written by the guest */
+	__u32 host_flags;	/* written by the host */
+	__u64 host_target;	/* host: bytes of guest RAM it wants back */
+	__u64 host_dropped;	/* host: UNUSED pages dropped, cumulative */
+	__u64 host_discarded;	/* host: VOLATILE pages discarded, cumulative */
+	__u64 reserved[10];
+};
+
+#endif /* _GPH_ABI_H */

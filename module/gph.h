@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* gph.ko internals: the contract between the state machine and its backends. */
+#ifndef _GPH_H
+#define _GPH_H
+
+#include <linux/kobject.h>
+#include <linux/percpu.h>
+#include <linux/types.h>
+#include "gph_abi.h"
+#include "states.h"
+
+struct dentry;
+
+/**
+ * struct gph_backend - carries page states to one kind of host
+ * @name: value of the backend= parameter
+ * @probe: can this backend run on this machine? Called once at load, may
+ *	sleep. Return 0, or -ENODEV after a pr_err() that says what to do
+ *	instead. May be NULL (always available).
+ * @start: set up for frames [0, @nr_frames), every frame stable. May sleep.
+ *	Return 0 or -errno.
+ * @stop: undo @start. Every frame is stable when it is called. May sleep.
+ * @set_state: move frame @pfn to @new on behalf of the guest and return the
+ *	state it left, or -errno for a transition the table forbids (after a
+ *	WARN_ON_ONCE). Waits while the host owns the frame (GPH_BUSY). Called
+ *	from the buddy free and alloc hooks: any context, must not sleep.
+ * @get_state: the frame's current state; any context. Used by self-check.
+ * @kobj_attrs: extra sysfs attributes under /sys/kernel/mm/gph/<name>/, or
+ *	NULL.
+ */
+struct gph_backend {
+	const char *name;
+	int (*probe)(void);
+	int (*start)(unsigned long nr_frames);
+	void (*stop)(void);
+	int (*set_state)(unsigned long pfn, enum gph_state new);
+	int (*get_state)(unsigned long pfn);
+	const struct attribute_group *attrs;
+};
+
+extern const struct gph_backend gph_table_backend;
+#ifdef CONFIG_S390
+extern const struct gph_backend gph_essa_backend;
+#endif
+
+/* Per-cpu statistics: always on, summed when sysfs is read. */
+struct gph_stats {
+	long nr_state[GPH_NR_STATES];	/* deltas; the sum is exact */
+	unsigned long transitions[GPH_NR_STATES][GPH_NR_STATES];
+	unsigned long by_reason[GPH_NR_REASONS];
+	unsigned long backend_ops;	/* ESSA or compare-and-exchange issued */
+	unsigned long host_drops;	/* UNUSED pages the host took */
+};
+DECLARE_PER_CPU(struct gph_stats, gph_stats);
+
+static inline void gph_count_backend_ops(unsigned long n)
+{
+	this_cpu_add(gph_stats.backend_ops, n);
+}
+
+void gph_host_dropped(unsigned long pfn, unsigned int nr);
+
+extern struct kobject *gph_kobj;
+
+/* main.c, for selfcheck.c and kunit.c */
+int gph_frame_state(unsigned long pfn);
+unsigned long gph_frames(void);
+bool gph_is_enabled(void);
+
+/* selfcheck.c: /sys/kernel/debug/gph/ */
+int gph_selfcheck_init(struct dentry **dir);
+void gph_selfcheck_exit(struct dentry *dir);
+
+
+/* table.c: the emulated host, for tests and machines with no host agent. */
+int gph_emul_start(void);
+void gph_emul_stop(void);
+
+#endif /* _GPH_H */

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gph: guest page hinting. The page-state machine: it receives the core's
+ * page-state hooks, decides each page's state and hands it to a backend that
+ * carries it to the host.
+ */
+#define pr_fmt(fmt) "gph: " fmt
+
+#include <linux/cpumask.h>
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/mutex.h>
+#include <linux/page_states.h>
+#include <linux/sysfs.h>
+#include <kunit/visibility.h>
+#include "gph.h"
+
+#define CREATE_TRACE_POINTS
+#include "gph_trace.h"
+
+DEFINE_PER_CPU(struct gph_stats, gph_stats);
+
+static const struct gph_backend *const gph_backends[] = {
+#ifdef CONFIG_S390
+	&gph_essa_backend,
+#endif
+	&gph_table_backend,
+};
+
+static char *backend = "table";
+module_param(backend, charp, 0444);
+MODULE_PARM_DESC(backend, "where page states go: table (any arch), essa (s390 with CMMA)");
+
+static const struct gph_backend *gph_backend;
+static unsigned long gph_nr_frames;
+static bool gph_enabled;
+static DEFINE_MUTEX(gph_mutex);	/* serialises enable and disable */
+
+/* --- transitions -------------------------------------------------------- */
+
+static void gph_account(unsigned long pfn, unsigned int nr, int old,
+			unsigned int new, unsigned int reason)
+{
+	struct gph_stats *st;
+
+	if (old < 0 || old == new || !nr)
+		return;
+	st = get_cpu_ptr(&gph_stats);
+	st->nr_state[old] -= nr;
+	st->nr_state[new] += nr;
+	st->transitions[old][new] += nr;
+	st->by_reason[reason] += nr;
+	put_cpu_ptr(&gph_stats);
+	trace_gph_state(pfn, nr, old, new, reason);
+}
+
+/*
+ * Move @nr frames from @pfn to @new. Frames that change from the same old
+ * state in a row are accounted and traced as one run.
+ */
+static void gph_set_range(unsigned long pfn, unsigned int nr,
+			  enum gph_state new, enum gph_reason reason)
+{
+	unsigned long run_start = pfn;
+	unsigned int i, run = 0;
+	int run_old = -1, old;
+
+	for (i = 0; i < nr; i++) {
+		old = gph_backend->set_state(pfn + i, new);
+		if (old != run_old) {
+			gph_account(run_start, run, run_old, new, reason);
+			run_start = pfn + i;
+			run = 0;
+			run_old = old;
+		}
+		run++;
+	}
+	gph_account(run_start, run, run_old, new, reason);
+}
+
+/* Host-side accounting for backends whose host runs in the guest (emul). */
+void gph_host_dropped(unsigned long pfn, unsigned int nr)
+{
+	this_cpu_add(gph_stats.host_drops, nr);
+}
+
+/* --- core hooks --------------------------------------------------------- */
+
+static void gph_free_pages(struct page *page, unsigned int order)
+{
+	gph_set_range(page_to_pfn(page), 1u << order, GPH_UNUSED,
+		      GPH_REASON_FREE);
+}
+
+static void gph_alloc_pages(struct page *page, unsigned int order)
+{
+	gph_set_range(page_to_pfn(page), 1u << order, GPH_STABLE,
+		      GPH_REASON_ALLOC);
+}
+
+static const struct page_states_ops gph_ops = {
+	.owner = THIS_MODULE,
+	.free_pages = gph_free_pages,
+	.alloc_pages = gph_alloc_pages,
+};
+
+/* --- zones -------------------------------------------------------------- */
+
+#define for_each_gph_zone(nid, zone)					\
+	for_each_online_node(nid)					\
+		for (zone = NODE_DATA(nid)->node_zones;			\
+		     zone < NODE_DATA(nid)->node_zones + MAX_NR_ZONES; zone++) \
+			if (populated_zone(zone))
+
+static unsigned long gph_end_pfn(void)
+{
+	unsigned long end = 0;
+	struct zone *zone;
+	int nid;
+
+	for_each_gph_zone(nid, zone)
+		end = max(end, zone_end_pfn(zone));
+	return end;
+}
+
+static void gph_hint_free_block(struct page *page, unsigned int order,
+				void *arg)
+{
+	gph_set_range(page_to_pfn(page), 1u << order, GPH_UNUSED,
+		      GPH_REASON_LOAD);
+}
+
+/* Every frame back to stable; waits for the host to let go of BUSY frames. */
+static void gph_all_stable(void)
+{
+	unsigned long pfn;
+
+	for (pfn = 0; pfn < gph_nr_frames; pfn++) {
+		if (gph_backend->get_state(pfn) != GPH_STABLE)
+			gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
+		if (!(pfn & 4095))
+			cond_resched();
+	}
+}
+
+/* --- enable / disable --------------------------------------------------- */
+
+static int gph_enable(void)
+{
+	struct zone *zone;
+	int nid, err;
+
+	lockdep_assert_held(&gph_mutex);
+	if (gph_enabled)
+		return 0;
+	err = page_states_register(&gph_ops);
+	if (err) {
+		pr_err("cannot register page-state hooks (%d)%s\n", err,
+		       err == -EBUSY ? ": another page hinting module is loaded" : "");
+		return err;
+	}
+	/* Frees from now on are hinted by the hook; hint what was free before. */
+	for_each_gph_zone(nid, zone)
+		page_states_walk_free(zone, gph_hint_free_block, NULL);
+	gph_enabled = true;
+	return 0;
+}
+
+static void gph_disable(void)
+{
+	lockdep_assert_held(&gph_mutex);
+	if (!gph_enabled)
+		return;
+	/* No hook runs after this returns, so nothing can undo the walk. */
+	page_states_unregister(&gph_ops);
+	gph_all_stable();
+	gph_enabled = false;
+}
+
+/* --- sysfs: /sys/kernel/mm/gph/ ----------------------------------------- */
+
+struct kobject *gph_kobj;
+static struct kobject *gph_stats_kobj;
+
+static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(gph_enabled));
+}
+
+static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	bool on;
+	int err;
+
+	if (kstrtobool(buf, &on))
+		return -EINVAL;
+	mutex_lock(&gph_mutex);
+	if (on) {
+		err = gph_enable();
+	} else {
+		gph_disable();
+		err = 0;
+	}
+	mutex_unlock(&gph_mutex);
+	return err ? err : count;
+}
+static struct kobj_attribute enabled_attr = __ATTR_RW(enabled);
+
+static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", gph_backend->name);
+}
+static struct kobj_attribute backend_attr = __ATTR_RO(backend);
+
+static ssize_t avail_backends_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	int i, len = 0;
+
+	for (i = 0; i < ARRAY_SIZE(gph_backends); i++)
+		len += sysfs_emit_at(buf, len, "%s%s", i ? " " : "",
+				     gph_backends[i]->name);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+static struct kobj_attribute avail_backends_attr = __ATTR_RO(avail_backends);
+
+static ssize_t nr_frames_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", gph_nr_frames);
+}
+static struct kobj_attribute nr_frames_attr = __ATTR_RO(nr_frames);
+
+static struct attribute *gph_attrs[] = {
+	&enabled_attr.attr,
+	&backend_attr.attr,
+	&avail_backends_attr.attr,
+	&nr_frames_attr.attr,
+	NULL,
+};
+static const struct attribute_group gph_attr_group = { .attrs = gph_attrs };
+
+/* stats/: one value per file, except the transition matrix. */
+static void gph_stats_sum(struct gph_stats *sum)
+{
+	int cpu, i, j;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		struct gph_stats *st = per_cpu_ptr(&gph_stats, cpu);
+
+		for (i = 0; i < GPH_NR_STATES; i++) {
+			sum->nr_state[i] += READ_ONCE(st->nr_state[i]);
+			for (j = 0; j < GPH_NR_STATES; j++)
+				sum->transitions[i][j] += READ_ONCE(st->transitions[i][j]);
+		}
+		for (i = 0; i < GPH_NR_REASONS; i++)
+			sum->by_reason[i] += READ_ONCE(st->by_reason[i]);
+		sum->backend_ops += READ_ONCE(st->backend_ops);
+		sum->host_drops += READ_ONCE(st->host_drops);
+	}
+}
+
+static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf);
+
+#define GPH_STAT_ATTR(_name) \
+	static struct kobj_attribute _name##_attr = __ATTR(_name, 0444, gph_stat_show, NULL)
+GPH_STAT_ATTR(nr_stable);
+GPH_STAT_ATTR(nr_unused);
+GPH_STAT_ATTR(nr_volatile);
+GPH_STAT_ATTR(nr_discarded);
+GPH_STAT_ATTR(backend_ops);
+GPH_STAT_ATTR(host_drops);
+GPH_STAT_ATTR(transitions);
+GPH_STAT_ATTR(reasons);
+
+static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	struct gph_stats *sum;
+	ssize_t len = 0;
+	int i, j;
+
+	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	gph_stats_sum(sum);
+	/* Frames never touched are stable: the sum is counted from all-stable. */
+	sum->nr_state[GPH_STABLE] += gph_nr_frames;
+
+	if (attr == &transitions_attr) {
+		for (i = 0; i < GPH_NR_STATES; i++)
+			for (j = 0; j < GPH_NR_STATES; j++)
+				if (gph_transition_allowed(i, j, GPH_ACTOR_GUEST))
+					len += sysfs_emit_at(buf, len, "%s %s %lu\n",
+							     gph_state_name(i), gph_state_name(j),
+							     sum->transitions[i][j]);
+	} else if (attr == &reasons_attr) {
+		for (i = 0; i < GPH_NR_REASONS; i++)
+			len += sysfs_emit_at(buf, len, "%s %lu\n",
+					     gph_reason_name(i), sum->by_reason[i]);
+	} else if (attr == &backend_ops_attr) {
+		len = sysfs_emit(buf, "%lu\n", sum->backend_ops);
+	} else if (attr == &host_drops_attr) {
+		len = sysfs_emit(buf, "%lu\n", sum->host_drops);
+	} else {
+		for (i = 0; i < GPH_NR_STATES; i++)
+			if (!strcmp(attr->attr.name + 3, gph_state_name(i)))
+				len = sysfs_emit(buf, "%ld\n", sum->nr_state[i]);
+	}
+	kfree(sum);
+	return len;
+}
+
+static struct attribute *gph_stats_attrs[] = {
+	&nr_stable_attr.attr,
+	&nr_unused_attr.attr,
+	&nr_volatile_attr.attr,
+	&nr_discarded_attr.attr,
+	&backend_ops_attr.attr,
+	&host_drops_attr.attr,
+	&transitions_attr.attr,
+	&reasons_attr.attr,
+	NULL,
+};
+static const struct attribute_group gph_stats_group = { .attrs = gph_stats_attrs };
+
+/* --- for selfcheck.c and kunit.c ---------------------------------------- */
+static struct dentry *gph_debugfs;
+
+int gph_frame_state(unsigned long pfn)
+{
+	return gph_backend->get_state(pfn);
+}
+
+unsigned long gph_frames(void)
+{
+	return gph_nr_frames;
+}
+
+bool gph_is_enabled(void)
+{
+	return READ_ONCE(gph_enabled);
+}
+EXPORT_SYMBOL_IF_KUNIT(gph_is_enabled);
+
+/* states.c has no kernel headers; export its API to the KUnit module here. */
+EXPORT_SYMBOL_IF_KUNIT(gph_transition_allowed);
+EXPORT_SYMBOL_IF_KUNIT(gph_state_name);
+
+/* --- load / unload ------------------------------------------------------ */
+
+static const struct gph_backend *gph_find_backend(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(gph_backends); i++)
+		if (sysfs_streq(name, gph_backends[i]->name))
+			return gph_backends[i];
+	return NULL;
+}
+
+static int __init gph_init(void)
+{
+	char names[64] = "";
+	int i, err;
+
+	gph_backend = gph_find_backend(backend);
+	if (!gph_backend) {
+		for (i = 0; i < ARRAY_SIZE(gph_backends); i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names),
+				 "%s%s", i ? ", " : "", gph_backends[i]->name);
+		pr_err("unknown backend=%s; valid: %s\n", backend, names);
+		return -EINVAL;
+	}
+	if (gph_backend->probe) {
+		err = gph_backend->probe();
+		if (err)
+			return err;
+	}
+
+	gph_nr_frames = gph_end_pfn();
+	err = gph_backend->start(gph_nr_frames);
+	if (err)
+		return err;
+
+	gph_kobj = kobject_create_and_add("gph", mm_kobj);
+	if (!gph_kobj) {
+		err = -ENOMEM;
+		goto stop_backend;
+	}
+	err = sysfs_create_group(gph_kobj, &gph_attr_group);
+	if (err)
+		goto put_kobj;
+	gph_stats_kobj = kobject_create_and_add("stats", gph_kobj);
+	if (!gph_stats_kobj) {
+		err = -ENOMEM;
+		goto put_kobj;
+	}
+	err = sysfs_create_group(gph_stats_kobj, &gph_stats_group);
+	if (err)
+		goto put_stats;
+	if (gph_backend->attrs) {
+		err = sysfs_create_group(gph_kobj, gph_backend->attrs);
+		if (err)
+			goto put_stats;
+	}
+	gph_selfcheck_init(&gph_debugfs);
+
+	mutex_lock(&gph_mutex);
+	err = gph_enable();
+	mutex_unlock(&gph_mutex);
+	if (err)
+		goto remove_debugfs;
+	pr_info("loaded: backend %s, %lu frames\n", gph_backend->name,
+		gph_nr_frames);
+	return 0;
+
+remove_debugfs:
+	gph_selfcheck_exit(gph_debugfs);
+	if (gph_backend->attrs)
+		sysfs_remove_group(gph_kobj, gph_backend->attrs);
+put_stats:
+	kobject_put(gph_stats_kobj);
+put_kobj:
+	kobject_put(gph_kobj);
+stop_backend:
+	gph_backend->stop();
+	return err;
+}
+
+static void __exit gph_exit(void)
+{
+	mutex_lock(&gph_mutex);
+	gph_disable();
+	mutex_unlock(&gph_mutex);
+	gph_selfcheck_exit(gph_debugfs);
+	if (gph_backend->attrs)
+		sysfs_remove_group(gph_kobj, gph_backend->attrs);
+	kobject_put(gph_stats_kobj);
+	kobject_put(gph_kobj);
+	gph_backend->stop();
+	pr_info("unloaded\n");
+}
+
+module_init(gph_init);
+module_exit(gph_exit);
+MODULE_DESCRIPTION("Guest page hinting: unused, volatile and stable pages for the host");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one table of legal page-state transitions, for guest and host.
+ * No kernel headers beyond states.h: tests/unit builds this file as is.
+ */
+#include "states.h"
+
+/* Must stay in sync with enum gph_state. */
+const char *const gph_state_names[GPH_NR_STATES] = {
+	[GPH_STABLE] = "stable",
+	[GPH_UNUSED] = "unused",
+	[GPH_VOLATILE] = "volatile",
+	[GPH_DISCARDED] = "discarded",
+	[GPH_BUSY] = "busy",
+};
+
+/* Must stay in sync with enum gph_reason. */
+const char *const gph_reason_names[GPH_NR_REASONS] = {
+	[GPH_REASON_FREE] = "free",
+	[GPH_REASON_ALLOC] = "alloc",
+	[GPH_REASON_LOAD] = "load",
+	[GPH_REASON_UNLOAD] = "unload",
+	[GPH_REASON_HOST] = "host",
+};
+
+#define G (1u << GPH_ACTOR_GUEST)
+#define H (1u << GPH_ACTOR_HOST)
+
+/*
+ * allowed[old][new]: which actor may move a page from old to new.
+ * The guest owns STABLE/UNUSED/VOLATILE and leaves DISCARDED; the host only
+ * takes a hinted page (UNUSED or VOLATILE) into BUSY and releases it as
+ * UNUSED (dropped) or DISCARDED. Nobody but the host touches a BUSY page, so
+ * a guest that finds BUSY waits for the host to finish.
+ */
+static const unsigned char allowed[GPH_NR_STATES][GPH_NR_STATES] = {
+	[GPH_STABLE] = {
+		[GPH_UNUSED] = G,
+		[GPH_VOLATILE] = G,
+	},
+	[GPH_UNUSED] = {
+		[GPH_STABLE] = G,
+		[GPH_BUSY] = H,
+	},
+	[GPH_VOLATILE] = {
+		[GPH_STABLE] = G,
+		[GPH_UNUSED] = G,
+		[GPH_BUSY] = H,
+	},
+	[GPH_DISCARDED] = {
+		[GPH_STABLE] = G,
+		[GPH_UNUSED] = G,
+	},
+	[GPH_BUSY] = {
+		[GPH_UNUSED] = H,
+		[GPH_DISCARDED] = H,
+	},
+};
+
+#undef G
+#undef H
+
+/**
+ * gph_transition_allowed - may @actor move a page from @old to @new?
+ * @old: current state
+ * @new: wanted state
+ * @actor: GPH_ACTOR_GUEST or GPH_ACTOR_HOST
+ *
+ * Return: true if the transition is legal. Staying in a state is not a
+ * transition and is never allowed.
+ */
+bool gph_transition_allowed(unsigned int old, unsigned int new,
+			    enum gph_actor actor)
+{
+	if (old >= GPH_NR_STATES || new >= GPH_NR_STATES ||
+	    (unsigned int)actor > GPH_ACTOR_HOST)
+		return false;
+	return allowed[old][new] & (1u << actor);
+}
+
+const char *gph_state_name(unsigned int state)
+{
+	return state < GPH_NR_STATES ? gph_state_names[state] : "invalid";
+}
+
+const char *gph_reason_name(unsigned int reason)
+{
+	return reason < GPH_NR_REASONS ? gph_reason_names[reason] : "invalid";
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * table backend: one state byte per page frame in a table the host reads.
+ *
+ * The protocol on each byte is in table_proto.h.
+ *
+ * The host for now is emul: a kernel thread in this guest that plays the
+ * host. It "drops" UNUSED frames by filling them with a poison pattern, so
+ * any use of a page's old content after it was freed reads poison.
+ */
+#define pr_fmt(fmt) "gph: table: " fmt
+
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/vmalloc.h>
+#include "gph.h"
+#include "gph_trace.h"
+#include "table_proto.h"
+
+struct gph_table {
+	struct gph_table_header *hdr;
+	u8 *states;
+	unsigned long nr_frames;
+};
+
+static struct gph_table gph_table;
+
+static inline u8 *gph_table_byte(unsigned long pfn)
+{
+	return &gph_table.states[pfn];
+}
+
+static int gph_table_set_state(unsigned long pfn, enum gph_state new)
+{
+	u8 *byte;
+	int old;
+
+	if (WARN_ON_ONCE(pfn >= gph_table.nr_frames))
+		return -EINVAL;
+	byte = gph_table_byte(pfn);
+	gph_count_backend_ops(1);
+	old = gph_proto_guest_set(byte, new);
+	if (old < 0) {
+		WARN_ONCE(1, "gph: frame 0x%lx: guest may not move %s -> %s\n", pfn,
+			  gph_state_name(READ_ONCE(*byte)), gph_state_name(new));
+		return -EINVAL;
+	}
+	return old;
+}
+
+static int gph_table_get_state(unsigned long pfn)
+{
+	if (pfn >= gph_table.nr_frames)
+		return -EINVAL;
+	return READ_ONCE(*gph_table_byte(pfn));
+}
+
+static int gph_table_start(unsigned long nr_frames)
+{
+	size_t size = GPH_TABLE_STATES_OFFSET + nr_frames;
+	void *mem;
+
+	mem = vzalloc(size);
+	if (!mem)
+		return -ENOMEM;
+	gph_table.hdr = mem;
+	gph_table.states = mem + GPH_TABLE_STATES_OFFSET;
+	gph_table.nr_frames = nr_frames;
+	gph_table.hdr->magic = GPH_TABLE_MAGIC;
+	gph_table.hdr->version = GPH_TABLE_VERSION;
+	gph_table.hdr->page_shift = PAGE_SHIFT;
+	gph_table.hdr->nr_frames = nr_frames;
+	/* Publish the header before the host may look at the states. */
+	smp_store_release(&gph_table.hdr->guest_flags,
+			  GPH_GUEST_ATTACHED | GPH_GUEST_ENABLED);
+	return gph_emul_start();
+}
+
+static void gph_table_stop(void)
+{
+	gph_emul_stop();
+	WRITE_ONCE(gph_table.hdr->guest_flags, 0);
+	vfree(gph_table.hdr);
+	gph_table.hdr = NULL;
+	gph_table.states = NULL;
+	gph_table.nr_frames = 0;
+}
+
+/* --- emul: the in-guest host ------------------------------------------- */
+
+#define GPH_EMUL_POISON		0x6b	/* as slab's POISON_FREE */
+#define GPH_EMUL_TICK_MS	10
+
+static unsigned long emul_rate;		/* UNUSED frames dropped per second */
+module_param(emul_rate, ulong, 0444);
+MODULE_PARM_DESC(emul_rate, "table backend: frames per second the emulated host drops (0: idle)");
+
+static struct task_struct *gph_emul_task;
+static unsigned long gph_emul_cursor;
+
+/*
+ * Host side of a drop: take the frame, destroy its content, give it back.
+ * Between the two exchanges the guest cannot allocate the frame.
+ */
+static bool gph_emul_drop(unsigned long pfn)
+{
+	u8 *byte = gph_table_byte(pfn);
+
+	if (READ_ONCE(*byte) != GPH_UNUSED)
+		return false;
+	gph_count_backend_ops(1);
+	if (!gph_proto_move(byte, GPH_UNUSED, GPH_BUSY, GPH_ACTOR_HOST))
+		return false;
+	memset(page_address(pfn_to_page(pfn)), GPH_EMUL_POISON, PAGE_SIZE);
+	gph_count_backend_ops(1);
+	if (WARN_ON_ONCE(!gph_proto_move(byte, GPH_BUSY, GPH_UNUSED,
+					 GPH_ACTOR_HOST)))
+		return false;
+	trace_gph_host(pfn, 1, GPH_UNUSED, GPH_UNUSED);
+	return true;
+}
+
+static int gph_emul_thread(void *unused)
+{
+	unsigned long budget, scanned, dropped;
+
+	while (!kthread_should_stop()) {
+		budget = DIV_ROUND_UP(READ_ONCE(emul_rate) * GPH_EMUL_TICK_MS, 1000);
+		dropped = 0;
+		/* Scan at most one full pass per tick for the budget. */
+		for (scanned = 0; dropped < budget && scanned < gph_table.nr_frames;
+		     scanned++) {
+			if (++gph_emul_cursor >= gph_table.nr_frames)
+				gph_emul_cursor = 0;
+			if (gph_emul_drop(gph_emul_cursor))
+				dropped++;
+			if (!(scanned & 1023))
+				cond_resched();
+		}
+		if (dropped)
+			gph_host_dropped(0, dropped);
+		msleep_interruptible(GPH_EMUL_TICK_MS);
+	}
+	return 0;
+}
+
+int gph_emul_start(void)
+{
+	gph_emul_task = kthread_run(gph_emul_thread, NULL, "gph_emul");
+	if (IS_ERR(gph_emul_task)) {
+		int err = PTR_ERR(gph_emul_task);
+
+		gph_emul_task = NULL;
+		return err;
+	}
+	WRITE_ONCE(gph_table.hdr->host_flags, GPH_HOST_ATTACHED);
+	return 0;
+}
+
+void gph_emul_stop(void)
+{
+	if (gph_emul_task)
+		kthread_stop(gph_emul_task);
+	gph_emul_task = NULL;
+}
+
+/* /sys/kernel/mm/gph/emul_rate */
+static ssize_t emul_rate_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(emul_rate));
+}
+
+static ssize_t emul_rate_store(struct kobject *kobj, struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	unsigned long rate;
+
+	if (kstrtoul(buf, 0, &rate) || rate > 100UL * 1000 * 1000)
+		return -EINVAL;
+	WRITE_ONCE(emul_rate, rate);
+	return count;
+}
+static struct kobj_attribute emul_rate_attr = __ATTR_RW(emul_rate);
+
+static struct attribute *gph_table_attrs[] = {
+	&emul_rate_attr.attr,
+	NULL,
+};
+static const struct attribute_group gph_table_group = {
+	.attrs = gph_table_attrs,
+};
+
+const struct gph_backend gph_table_backend = {
+	.name = "table",
+	.start = gph_table_start,
+	.stop = gph_table_stop,
+	.set_state = gph_table_set_state,
+	.get_state = gph_table_get_state,
+	.attrs = &gph_table_group,
+};

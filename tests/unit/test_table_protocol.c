@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-built race of the table protocol (module/table_proto.h): a guest
+ * thread frees and allocates frames while a host thread takes free frames
+ * (UNUSED -> BUSY -> UNUSED) and "drops" their content. The guest must never
+ * get a frame back while the host holds it, and never see BUSY.
+ */
+#include <pthread.h>
+#include <string.h>
+#include "kselftest_harness.h"
+#include "table_proto.h"
+
+#define FRAMES	16
+#define ROUNDS	2000000
+
+struct race {
+	unsigned char state[FRAMES];
+	int content[FRAMES];		/* 1 while the guest owns the frame */
+	volatile int stop;
+	long host_taken, host_saw_owned, guest_bad;
+};
+
+static void *host(void *arg)
+{
+	struct race *r = arg;
+	unsigned int i = 0;
+
+	while (!r->stop) {
+		unsigned int f = i++ % FRAMES;
+
+		if (gph_proto_read(&r->state[f]) != GPH_UNUSED ||
+		    !gph_proto_move(&r->state[f], GPH_UNUSED, GPH_BUSY, GPH_ACTOR_HOST))
+			continue;
+		/* The host owns the frame: the guest must not be using it. */
+		if (__atomic_load_n(&r->content[f], __ATOMIC_SEQ_CST))
+			r->host_saw_owned++;
+		r->host_taken++;
+		if (!gph_proto_move(&r->state[f], GPH_BUSY, GPH_UNUSED, GPH_ACTOR_HOST))
+			r->guest_bad++;	/* someone moved a BUSY frame */
+	}
+	return NULL;
+}
+
+TEST(guest_and_host_race)
+{
+	struct race r;
+	pthread_t t;
+	long i;
+
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, pthread_create(&t, NULL, host, &r));
+	for (i = 0; i < ROUNDS; i++) {
+		unsigned int f = i % FRAMES;
+		int old;
+
+		/* alloc: STABLE, then use the content */
+		old = gph_proto_guest_set(&r.state[f], GPH_STABLE);
+		if (old == GPH_BUSY || old < 0)
+			r.guest_bad++;
+		__atomic_store_n(&r.content[f], 1, __ATOMIC_SEQ_CST);
+		/* free: stop using the content, then hint UNUSED */
+		__atomic_store_n(&r.content[f], 0, __ATOMIC_SEQ_CST);
+		old = gph_proto_guest_set(&r.state[f], GPH_UNUSED);
+		if (old != GPH_STABLE)
+			r.guest_bad++;
+	}
+	r.stop = 1;
+	pthread_join(t, NULL);
+	TH_LOG("host took %ld frames during %d guest rounds", r.host_taken, ROUNDS);
+	EXPECT_EQ(0, r.guest_bad);
+	EXPECT_EQ(0, r.host_saw_owned);
+	EXPECT_GT(r.host_taken, 0);
+	for (i = 0; i < FRAMES; i++)
+		EXPECT_EQ(GPH_UNUSED, r.state[i]);
+}
+
+TEST(guest_may_not_leave_busy_or_enter_discarded)
+{
+	unsigned char b = GPH_STABLE;
+
+	EXPECT_EQ(-1, gph_proto_guest_set(&b, GPH_DISCARDED));
+	EXPECT_EQ(GPH_STABLE, b);
+	EXPECT_FALSE(gph_proto_move(&b, GPH_STABLE, GPH_BUSY, GPH_ACTOR_HOST));
+	EXPECT_EQ(GPH_STABLE, b);
+}
+
+TEST_HARNESS_MAIN
