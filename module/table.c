@@ -93,9 +93,36 @@ static void gph_table_stop(void)
 #define GPH_EMUL_POISON		0x6b	/* as slab's POISON_FREE */
 #define GPH_EMUL_TICK_MS	10
 
+#define GPH_EMUL_RATE_MAX	100000000UL
+
 static unsigned long emul_rate;		/* UNUSED frames dropped per second */
-module_param(emul_rate, ulong, 0444);
-MODULE_PARM_DESC(emul_rate, "table backend: frames per second the emulated host drops (0: idle)");
+
+static int gph_emul_rate_parse(const char *val, unsigned long *rate)
+{
+	if (kstrtoul(val, 0, rate) || *rate > GPH_EMUL_RATE_MAX) {
+		pr_err_ratelimited("emul_rate=%s: want 0..%lu frames per second\n", val,
+				   GPH_EMUL_RATE_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int gph_emul_rate_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long rate;
+	int err = gph_emul_rate_parse(val, &rate);
+
+	if (!err)
+		WRITE_ONCE(emul_rate, rate);
+	return err;
+}
+
+static const struct kernel_param_ops gph_emul_rate_param_ops = {
+	.set = gph_emul_rate_param_set,
+	.get = param_get_ulong,
+};
+module_param_cb(emul_rate, &gph_emul_rate_param_ops, &emul_rate, 0444);
+MODULE_PARM_DESC(emul_rate, "table backend: frames per second the emulated host drops, 0..100000000 (0: idle; also /sys/kernel/mm/gph/emul_rate)");
 
 static struct task_struct *gph_emul_task;
 static unsigned long gph_emul_cursor;
@@ -177,8 +204,11 @@ static ssize_t emul_rate_store(struct kobject *kobj, struct kobj_attribute *attr
 			       const char *buf, size_t count)
 {
 	unsigned long rate;
+	char val[24];
 
-	if (kstrtoul(buf, 0, &rate) || rate > 100UL * 1000 * 1000)
+	strscpy(val, buf, sizeof(val));
+	strim(val);
+	if (gph_emul_rate_parse(val, &rate))
 		return -EINVAL;
 	WRITE_ONCE(emul_rate, rate);
 	return count;

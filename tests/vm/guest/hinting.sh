@@ -1,0 +1,28 @@
+# hinting: after load every free page is UNUSED, and the self-check finds
+# no frame whose recorded state disagrees with the buddy allocator.
+. ./tests/lib.sh
+plan 6
+
+load_gph backend=table
+ok $? "insmod gph.ko backend=table"
+sleep 1
+run_selfcheck
+ok $? "read /sys/kernel/debug/gph/selfcheck"
+while read -r l; do diag "selfcheck: $l"; done </tmp/selfcheck
+[ "$(selfcheck_field disagreements)" = 0 ]
+ok $? "self-check: zero disagreements with the buddy allocator"
+
+free=$(selfcheck_field free)
+unused=$(stat_of nr_unused)
+memfree_pages=$(( $(awk '/^MemFree:/ { print $2 }' /proc/meminfo) / ($(getconf PAGESIZE) / 1024) ))
+diag "free pages (buddy + per-cpu lists): $free, UNUSED: $unused, MemFree pages: $memfree_pages"
+[ "$free" -gt 0 ] && [ $((unused * 100)) -ge $((free * 99)) ]
+ok $? ">= 99% of free pages are UNUSED"
+
+sum=0
+for s in stable unused volatile discarded; do sum=$((sum + $(stat_of nr_$s))); done
+[ "$sum" = "$(sysfs nr_frames)" ]
+ok $? "per-state page counts add up to nr_frames ($sum)"
+
+unload_gph
+ok $? "rmmod gph"
