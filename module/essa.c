@@ -40,10 +40,13 @@ static __always_inline unsigned long gph_essa(unsigned long paddr,
  */
 static int gph_essa_probe(void)
 {
-	unsigned long paddr = __pa(&gph_essa_nodat) & PAGE_MASK;
-	unsigned long r1 = 0;
+	struct page *page = alloc_page(GFP_KERNEL);
+	unsigned long paddr, r1 = 0;
 	int rc = -ENODEV;
 
+	if (!page)
+		return -ENOMEM;
+	paddr = page_to_phys(page);
 	asm volatile(
 		"	.insn	rrf,0xb9ab0000,%[r1],%[paddr],0,0\n"
 		"0:	lhi	%[rc],0\n"
@@ -52,6 +55,7 @@ static int gph_essa_probe(void)
 		: [rc] "+d" (rc), [r1] "+d" (r1)
 		: [paddr] "d" (paddr)
 		: "cc", "memory");
+	__free_page(page);
 	if (rc) {
 		pr_err("no CMMA (ESSA) on this machine; use backend=table\n");
 		return rc;

@@ -25,8 +25,9 @@ struct dentry;
  *	WARN_ON_ONCE). Waits while the host owns the frame (GPH_BUSY). Called
  *	from the buddy free and alloc hooks: any context, must not sleep.
  * @get_state: the frame's current state; any context. Used by self-check.
- * @kobj_attrs: extra sysfs attributes under /sys/kernel/mm/gph/<name>/, or
- *	NULL.
+ * @set_enabled: tell the host whether hints are current (after the load
+ *	walk) or not (before the unload walk). May sleep. May be NULL.
+ * @attrs: extra sysfs attributes in /sys/kernel/mm/gph/, or NULL.
  */
 struct gph_backend {
 	const char *name;
@@ -35,6 +36,7 @@ struct gph_backend {
 	void (*stop)(void);
 	int (*set_state)(unsigned long pfn, enum gph_state new);
 	int (*get_state)(unsigned long pfn);
+	void (*set_enabled)(bool enabled);
 	const struct attribute_group *attrs;
 };
 

@@ -7,6 +7,7 @@
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/page_states.h>
@@ -216,14 +217,14 @@ static void gph_dummy_pages(struct page *page, unsigned int order)
 
 static const struct page_states_ops gph_dummy_ops = {
 	.owner = THIS_MODULE,
-	.free_pages = gph_dummy_pages,
-	.alloc_pages = gph_dummy_pages,
+	.buddy_free = gph_dummy_pages,
+	.buddy_alloc = gph_dummy_pages,
 };
 
 static void page_states_register_rejects_incomplete_ops(struct kunit *test)
 {
 	struct page_states_ops half = { .owner = THIS_MODULE,
-					.free_pages = gph_dummy_pages };
+					.buddy_free = gph_dummy_pages };
 
 	KUNIT_EXPECT_EQ(test, page_states_register(NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, page_states_register(&half), -EINVAL);

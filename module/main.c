@@ -35,6 +35,7 @@ MODULE_PARM_DESC(backend, "where page states go: table (any arch), essa (s390 wi
 static const struct gph_backend *gph_backend;
 static unsigned long gph_nr_frames;
 static bool gph_enabled;
+static bool gph_draining;	/* disabling: free pages are no longer hinted */
 static DEFINE_MUTEX(gph_mutex);	/* serialises enable and disable */
 
 /* --- transitions -------------------------------------------------------- */
@@ -42,16 +43,13 @@ static DEFINE_MUTEX(gph_mutex);	/* serialises enable and disable */
 static void gph_account(unsigned long pfn, unsigned int nr, int old,
 			unsigned int new, unsigned int reason)
 {
-	struct gph_stats *st;
-
 	if (old < 0 || old == new || !nr)
 		return;
-	st = get_cpu_ptr(&gph_stats);
-	st->nr_state[old] -= nr;
-	st->nr_state[new] += nr;
-	st->transitions[old][new] += nr;
-	st->by_reason[reason] += nr;
-	put_cpu_ptr(&gph_stats);
+	/* this_cpu ops: the hooks run in any context, interrupts included. */
+	this_cpu_sub(gph_stats.nr_state[old], nr);
+	this_cpu_add(gph_stats.nr_state[new], nr);
+	this_cpu_add(gph_stats.transitions[old][new], nr);
+	this_cpu_add(gph_stats.by_reason[reason], nr);
 	trace_gph_state(pfn, nr, old, new, reason);
 }
 
@@ -89,6 +87,8 @@ void gph_host_dropped(unsigned long pfn, unsigned int nr)
 
 static void gph_free_pages(struct page *page, unsigned int order)
 {
+	if (READ_ONCE(gph_draining))
+		return;
 	gph_set_range(page_to_pfn(page), 1u << order, GPH_UNUSED,
 		      GPH_REASON_FREE);
 }
@@ -101,8 +101,8 @@ static void gph_alloc_pages(struct page *page, unsigned int order)
 
 static const struct page_states_ops gph_ops = {
 	.owner = THIS_MODULE,
-	.free_pages = gph_free_pages,
-	.alloc_pages = gph_alloc_pages,
+	.buddy_free = gph_free_pages,
+	.buddy_alloc = gph_alloc_pages,
 };
 
 /* --- zones -------------------------------------------------------------- */
@@ -163,18 +163,34 @@ static int gph_enable(void)
 	/* Frees from now on are hinted by the hook; hint what was free before. */
 	for_each_gph_zone(nid, zone)
 		page_states_walk_free(zone, gph_hint_free_block, NULL);
+	if (gph_backend->set_enabled)
+		gph_backend->set_enabled(true);
 	gph_enabled = true;
 	return 0;
 }
 
+/*
+ * Disabling must not leave a page UNUSED that is then allocated without the
+ * alloc hook (the host could drop it under its new owner). So, with the
+ * hooks still registered:
+ *   1. stop hinting frees, and wait (RCU: the core runs each hook inside
+ *      rcu_read_lock()) until no free hook that missed the flag is running;
+ *   2. make every frame stable: no frame can become UNUSED again, and an
+ *      allocation racing with the walk still goes through the alloc hook;
+ *   3. only then unregister.
+ */
 static void gph_disable(void)
 {
 	lockdep_assert_held(&gph_mutex);
 	if (!gph_enabled)
 		return;
-	/* No hook runs after this returns, so nothing can undo the walk. */
-	page_states_unregister(&gph_ops);
+	if (gph_backend->set_enabled)
+		gph_backend->set_enabled(false);
+	WRITE_ONCE(gph_draining, true);
+	synchronize_rcu();
 	gph_all_stable();
+	page_states_unregister(&gph_ops);
+	WRITE_ONCE(gph_draining, false);
 	gph_enabled = false;
 }
 
@@ -277,6 +293,7 @@ GPH_STAT_ATTR(nr_discarded);
 GPH_STAT_ATTR(backend_ops);
 GPH_STAT_ATTR(host_drops);
 GPH_STAT_ATTR(transitions);
+GPH_STAT_ATTR(states);
 GPH_STAT_ATTR(reasons);
 
 static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -300,6 +317,12 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 					len += sysfs_emit_at(buf, len, "%s %s %lu\n",
 							     gph_state_name(i), gph_state_name(j),
 							     sum->transitions[i][j]);
+	} else if (attr == &states_attr) {
+		/* All states from one pass over the CPUs: they add up to nr_frames. */
+		for (i = 0; i < GPH_NR_STATES; i++)
+			if (i != GPH_BUSY)
+				len += sysfs_emit_at(buf, len, "%s %ld\n",
+						     gph_state_name(i), sum->nr_state[i]);
 	} else if (attr == &reasons_attr) {
 		for (i = 0; i < GPH_NR_REASONS; i++)
 			len += sysfs_emit_at(buf, len, "%s %lu\n",
@@ -325,6 +348,7 @@ static struct attribute *gph_stats_attrs[] = {
 	&backend_ops_attr.attr,
 	&host_drops_attr.attr,
 	&transitions_attr.attr,
+	&states_attr.attr,
 	&reasons_attr.attr,
 	NULL,
 };

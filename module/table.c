@@ -37,8 +37,9 @@ static int gph_table_set_state(unsigned long pfn, enum gph_state new)
 	u8 *byte;
 	int old;
 
-	if (WARN_ON_ONCE(pfn >= gph_table.nr_frames))
-		return -EINVAL;
+	/* Frames beyond the table (hot-added memory) stay stable: not hinted. */
+	if (pfn >= gph_table.nr_frames)
+		return -ERANGE;
 	byte = gph_table_byte(pfn);
 	gph_count_backend_ops(1);
 	old = gph_proto_guest_set(byte, new);
@@ -73,9 +74,15 @@ static int gph_table_start(unsigned long nr_frames)
 	gph_table.hdr->page_shift = PAGE_SHIFT;
 	gph_table.hdr->nr_frames = nr_frames;
 	/* Publish the header before the host may look at the states. */
-	smp_store_release(&gph_table.hdr->guest_flags,
-			  GPH_GUEST_ATTACHED | GPH_GUEST_ENABLED);
+	smp_store_release(&gph_table.hdr->guest_flags, GPH_GUEST_ATTACHED);
 	return gph_emul_start();
+}
+
+static void gph_table_set_enabled(bool enabled)
+{
+	u32 flags = GPH_GUEST_ATTACHED | (enabled ? GPH_GUEST_ENABLED : 0);
+
+	smp_store_release(&gph_table.hdr->guest_flags, flags);
 }
 
 static void gph_table_stop(void)
@@ -135,12 +142,19 @@ static bool gph_emul_drop(unsigned long pfn)
 {
 	u8 *byte = gph_table_byte(pfn);
 
-	if (READ_ONCE(*byte) != GPH_UNUSED)
+	if (!(smp_load_acquire(&gph_table.hdr->guest_flags) & GPH_GUEST_ENABLED) ||
+	    READ_ONCE(*byte) != GPH_UNUSED)
 		return false;
 	gph_count_backend_ops(1);
 	if (!gph_proto_move(byte, GPH_UNUSED, GPH_BUSY, GPH_ACTOR_HOST))
 		return false;
-	memset(page_address(pfn_to_page(pfn)), GPH_EMUL_POISON, PAGE_SIZE);
+	/*
+	 * A real host hands dropped pages back as zeroes; with init_on_free
+	 * the allocator relies on free pages being zero, so only poison when
+	 * nothing relies on the content.
+	 */
+	memset(page_address(pfn_to_page(pfn)),
+	       want_init_on_free() ? 0 : GPH_EMUL_POISON, PAGE_SIZE);
 	gph_count_backend_ops(1);
 	if (WARN_ON_ONCE(!gph_proto_move(byte, GPH_BUSY, GPH_UNUSED,
 					 GPH_ACTOR_HOST)))
@@ -229,5 +243,6 @@ const struct gph_backend gph_table_backend = {
 	.stop = gph_table_stop,
 	.set_state = gph_table_set_state,
 	.get_state = gph_table_get_state,
+	.set_enabled = gph_table_set_enabled,
 	.attrs = &gph_table_group,
 };

@@ -22,7 +22,7 @@ echo "# --- bpftool map dump pinned /sys/fs/bpf/gph/transitions"
 bpftool map dump pinned /sys/fs/bpf/gph/transitions | show
 echo "# --- cat /sys/kernel/tracing/trace_pipe (5 events)"
 echo 1 >/sys/kernel/tracing/events/gph/gph_state/enable
-head -c 64M /dev/zero >/tmp/x; rm /tmp/x
+dd if=/dev/zero of=/tmp/x bs=1M count=64 2>/dev/null; rm /tmp/x
 timeout 5 cat /sys/kernel/tracing/trace_pipe | head -5 | show
 echo 0 >/sys/kernel/tracing/events/gph/gph_state/enable
 gphtrace --unpin

@@ -16,7 +16,7 @@ ok $? "gphtrace --pin attaches and pins /sys/fs/bpf/gph/transitions"
 # A workload that frees and allocates pages: page cache of the data set,
 # then anonymous memory through a tmpfs file.
 cat /mnt/data/files/* >/dev/null
-head -c 64M /dev/zero >/tmp/churn && rm /tmp/churn
+dd if=/dev/zero of=/tmp/churn bs=1M count=64 2>/dev/null && rm /tmp/churn
 sync
 
 bpftool -j map dump pinned /sys/fs/bpf/gph/transitions >/tmp/dump.json 2>/tmp/dump.err
