@@ -6,18 +6,20 @@
  *
  * There is no facility bit for CMMA: ESSA is probed by executing it under an
  * exception-table fixup. QEMU TCG has no ESSA at all (operation exception),
- * and a host may switch CMMA off; then this backend refuses to load.
+ * and the kernel may run with cmma=off; then this backend refuses to load.
+ * The arch's alloc hint (arch_alloc_page) keeps running while gph is loaded,
+ * so a page freed under either hint is stable once allocated.
  */
 #define pr_fmt(fmt) "gph: essa: " fmt
 
 #include <linux/errno.h>
 #include <linux/mm.h>
 #include <asm/asm-extable.h>
-#include <asm/facility.h>
 #include "gph.h"
 #include "essa_decode.h"
 
-static bool gph_essa_nodat;	/* facility 147: stable pages may be NODAT */
+static bool gph_essa_nodat;	/* the kernel marks non-DAT pages NODAT */
+static unsigned long gph_essa_nr_frames;
 
 static __always_inline unsigned long gph_essa(unsigned long paddr,
 					      unsigned char orc)
@@ -33,40 +35,71 @@ static __always_inline unsigned long gph_essa(unsigned long paddr,
 }
 
 /*
- * Execute ESSA GET_STATE once. Without CMMA it raises an operation
- * exception, which leaves the PSW after the instruction: the fixup entry
- * therefore names the instruction that follows ESSA, and skips the store of
- * success.
+ * Execute ESSA GET_STATE once on @paddr. Without CMMA it raises an
+ * operation exception, which leaves the PSW after the instruction: the
+ * fixup entry therefore names the instruction that follows ESSA, and skips
+ * the store of success.
  */
-static int gph_essa_probe(void)
+static int gph_essa_try(unsigned long paddr, unsigned long *r1)
 {
-	struct page *page = alloc_page(GFP_KERNEL);
-	unsigned long paddr, r1 = 0;
 	int rc = -ENODEV;
 
-	if (!page)
-		return -ENOMEM;
-	paddr = page_to_phys(page);
+	*r1 = 0;
 	asm volatile(
 		"	.insn	rrf,0xb9ab0000,%[r1],%[paddr],0,0\n"
 		"0:	lhi	%[rc],0\n"
 		"1:\n"
 		EX_TABLE(0b, 1b)
-		: [rc] "+d" (rc), [r1] "+d" (r1)
+		: [rc] "+d" (rc), [r1] "+d" (*r1)
 		: [paddr] "d" (paddr)
 		: "cc", "memory");
-	__free_page(page);
-	if (rc) {
+	return rc;
+}
+
+/*
+ * The kernel's own CMMA (cmma_flag, not exported) shows in the states it
+ * sets: a page just allocated is stable with NODAT when the kernel uses
+ * NODAT (facility 147), and a page just freed is unused unless cmma=off.
+ * A freed page may be reallocated before we look, so try a few.
+ */
+static int gph_essa_probe(void)
+{
+	unsigned long r1;
+	struct page *page;
+	bool cmma_on = false;
+	int i;
+
+	page = alloc_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	if (gph_essa_try(page_to_phys(page), &r1)) {
+		__free_page(page);
 		pr_err("no CMMA (ESSA) on this machine; use backend=table\n");
-		return rc;
+		return -ENODEV;
 	}
-	gph_essa_nodat = test_facility(147);
-	pr_info("ESSA available%s\n", gph_essa_nodat ? ", NODAT (facility 147)" : "");
+	gph_essa_nodat = r1 & GPH_ESSA_NODAT;
+	__free_page(page);
+	for (i = 0; i < 4 && !cmma_on; i++) {
+		page = alloc_page(GFP_KERNEL);
+		if (!page)
+			return -ENOMEM;
+		preempt_disable();
+		__free_page(page);
+		cmma_on = gph_essa_decode(gph_essa(page_to_phys(page),
+						   GPH_ESSA_GET_STATE)) == GPH_UNUSED;
+		preempt_enable();
+	}
+	if (!cmma_on) {
+		pr_err("the kernel runs with CMMA off (cmma=off?); use backend=table\n");
+		return -ENODEV;
+	}
+	pr_info("ESSA available%s\n", gph_essa_nodat ? ", kernel uses NODAT" : "");
 	return 0;
 }
 
 static int gph_essa_start(unsigned long nr_frames)
 {
+	gph_essa_nr_frames = nr_frames;
 	return 0;
 }
 
@@ -79,11 +112,15 @@ static int gph_essa_set_state(unsigned long pfn, enum gph_state new)
 	unsigned long paddr = PFN_PHYS(pfn);
 	unsigned long r1;
 
+	/* Memory hot-added after load is left to the arch's own CMMA. */
+	if (pfn >= gph_essa_nr_frames)
+		return -ERANGE;
 	switch (new) {
 	case GPH_UNUSED:
 		r1 = gph_essa(paddr, GPH_ESSA_SET_UNUSED);
 		break;
 	case GPH_STABLE:
+		/* As arch_alloc_page(): NODAT only if the kernel marks DAT pages. */
 		r1 = gph_essa_nodat ? gph_essa(paddr, GPH_ESSA_SET_STABLE_NODAT) :
 				      gph_essa(paddr, GPH_ESSA_SET_STABLE);
 		break;
@@ -96,6 +133,8 @@ static int gph_essa_set_state(unsigned long pfn, enum gph_state new)
 
 static int gph_essa_get_state(unsigned long pfn)
 {
+	if (pfn >= gph_essa_nr_frames)
+		return -ERANGE;
 	return gph_essa_decode(gph_essa(PFN_PHYS(pfn), GPH_ESSA_GET_STATE));
 }
 

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "gph: " fmt
 
 #include <linux/cpumask.h>
+#include <linux/memory_hotplug.h>
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -36,6 +37,7 @@ static const struct gph_backend *gph_backend;
 static unsigned long gph_nr_frames;
 static bool gph_enabled;
 static bool gph_draining;	/* disabling: free pages are no longer hinted */
+static bool gph_unloading;	/* module exit began: enabled=1 is refused */
 static DEFINE_MUTEX(gph_mutex);	/* serialises enable and disable */
 
 /* --- transitions -------------------------------------------------------- */
@@ -66,6 +68,13 @@ static void gph_set_range(unsigned long pfn, unsigned int nr,
 
 	for (i = 0; i < nr; i++) {
 		old = gph_backend->set_state(pfn + i, new);
+		/*
+		 * The counters start from "all stable". A frame the arch had
+		 * already hinted before load (s390's builtin CMMA) enters our
+		 * books as a stable -> unused transition too.
+		 */
+		if (reason == GPH_REASON_LOAD && old == new)
+			old = GPH_STABLE;
 		if (old != run_old) {
 			gph_account(run_start, run, run_old, new, reason);
 			run_start = pfn + i;
@@ -137,10 +146,13 @@ static void gph_all_stable(void)
 	unsigned long pfn;
 
 	for (pfn = 0; pfn < gph_nr_frames; pfn++) {
-		if (gph_backend->get_state(pfn) != GPH_STABLE)
-			gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
 		if (!(pfn & 4095))
 			cond_resched();
+		/* Holes and offline memory were never hinted (and ESSA on them faults). */
+		if (!pfn_to_online_page(pfn))
+			continue;
+		if (gph_backend->get_state(pfn) != GPH_STABLE)
+			gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
 	}
 }
 
@@ -154,6 +166,8 @@ static int gph_enable(void)
 	lockdep_assert_held(&gph_mutex);
 	if (gph_enabled)
 		return 0;
+	if (gph_unloading)
+		return -ENODEV;
 	err = page_states_register(&gph_ops);
 	if (err) {
 		pr_err("cannot register page-state hooks (%d)%s\n", err,
@@ -461,6 +475,7 @@ stop_backend:
 static void __exit gph_exit(void)
 {
 	mutex_lock(&gph_mutex);
+	gph_unloading = true;	/* a racing "echo 1 > enabled" must not re-register */
 	gph_disable();
 	mutex_unlock(&gph_mutex);
 	gph_selfcheck_exit(gph_debugfs);

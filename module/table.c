@@ -14,6 +14,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/poison.h>
 #include <linux/vmalloc.h>
 #include "gph.h"
 #include "gph_trace.h"
@@ -58,10 +59,19 @@ static int gph_table_get_state(unsigned long pfn)
 	return READ_ONCE(*gph_table_byte(pfn));
 }
 
+static void gph_table_free(void)
+{
+	vfree(gph_table.hdr);
+	gph_table.hdr = NULL;
+	gph_table.states = NULL;
+	gph_table.nr_frames = 0;
+}
+
 static int gph_table_start(unsigned long nr_frames)
 {
 	size_t size = GPH_TABLE_STATES_OFFSET + nr_frames;
 	void *mem;
+	int err;
 
 	mem = vzalloc(size);
 	if (!mem)
@@ -75,7 +85,10 @@ static int gph_table_start(unsigned long nr_frames)
 	gph_table.hdr->nr_frames = nr_frames;
 	/* Publish the header before the host may look at the states. */
 	smp_store_release(&gph_table.hdr->guest_flags, GPH_GUEST_ATTACHED);
-	return gph_emul_start();
+	err = gph_emul_start();
+	if (err)
+		gph_table_free();
+	return err;
 }
 
 static void gph_table_set_enabled(bool enabled)
@@ -89,10 +102,7 @@ static void gph_table_stop(void)
 {
 	gph_emul_stop();
 	WRITE_ONCE(gph_table.hdr->guest_flags, 0);
-	vfree(gph_table.hdr);
-	gph_table.hdr = NULL;
-	gph_table.states = NULL;
-	gph_table.nr_frames = 0;
+	gph_table_free();
 }
 
 /* --- emul: the in-guest host ------------------------------------------- */
@@ -107,7 +117,7 @@ static unsigned long emul_rate;		/* UNUSED frames dropped per second */
 static int gph_emul_rate_parse(const char *val, unsigned long *rate)
 {
 	if (kstrtoul(val, 0, rate) || *rate > GPH_EMUL_RATE_MAX) {
-		pr_err_ratelimited("emul_rate=%s: want 0..%lu frames per second\n", val,
+		pr_err_ratelimited("emul_rate=%.24s: want 0..%lu frames per second\n", val,
 				   GPH_EMUL_RATE_MAX);
 		return -EINVAL;
 	}
@@ -132,35 +142,37 @@ module_param_cb(emul_rate, &gph_emul_rate_param_ops, &emul_rate, 0444);
 MODULE_PARM_DESC(emul_rate, "table backend: frames per second the emulated host drops, 0..100000000 (0: idle; also /sys/kernel/mm/gph/emul_rate)");
 
 static struct task_struct *gph_emul_task;
+static int gph_emul_pattern;		/* what a dropped page is filled with */
 static unsigned long gph_emul_cursor;
 
 /*
  * Host side of a drop: take the frame, destroy its content, give it back.
- * Between the two exchanges the guest cannot allocate the frame.
+ * Between the two exchanges the guest cannot allocate the frame, and a guest
+ * that tries spins: so the window runs with interrupts off, lest an
+ * interrupt on this CPU allocate the frame and spin on it forever.
  */
 static bool gph_emul_drop(unsigned long pfn)
 {
 	u8 *byte = gph_table_byte(pfn);
+	unsigned long flags;
+	bool dropped = false;
 
-	if (!(smp_load_acquire(&gph_table.hdr->guest_flags) & GPH_GUEST_ENABLED) ||
+	if (gph_emul_pattern < 0 ||
+	    !(smp_load_acquire(&gph_table.hdr->guest_flags) & GPH_GUEST_ENABLED) ||
 	    READ_ONCE(*byte) != GPH_UNUSED)
 		return false;
+	local_irq_save(flags);
 	gph_count_backend_ops(1);
-	if (!gph_proto_move(byte, GPH_UNUSED, GPH_BUSY, GPH_ACTOR_HOST))
-		return false;
-	/*
-	 * A real host hands dropped pages back as zeroes; with init_on_free
-	 * the allocator relies on free pages being zero, so only poison when
-	 * nothing relies on the content.
-	 */
-	memset(page_address(pfn_to_page(pfn)),
-	       want_init_on_free() ? 0 : GPH_EMUL_POISON, PAGE_SIZE);
-	gph_count_backend_ops(1);
-	if (WARN_ON_ONCE(!gph_proto_move(byte, GPH_BUSY, GPH_UNUSED,
-					 GPH_ACTOR_HOST)))
-		return false;
-	trace_gph_host(pfn, 1, GPH_UNUSED, GPH_UNUSED);
-	return true;
+	if (gph_proto_move(byte, GPH_UNUSED, GPH_BUSY, GPH_ACTOR_HOST)) {
+		memset(page_address(pfn_to_page(pfn)), gph_emul_pattern, PAGE_SIZE);
+		gph_count_backend_ops(1);
+		dropped = !WARN_ON_ONCE(!gph_proto_move(byte, GPH_BUSY, GPH_UNUSED,
+							GPH_ACTOR_HOST));
+	}
+	local_irq_restore(flags);
+	if (dropped)
+		trace_gph_host(pfn, 1, GPH_UNUSED, GPH_UNUSED);
+	return dropped;
 }
 
 static int gph_emul_thread(void *unused)
@@ -189,6 +201,22 @@ static int gph_emul_thread(void *unused)
 
 int gph_emul_start(void)
 {
+	/*
+	 * Free pages must look as the allocator expects: zero under
+	 * init_on_free (as a real host hands them back), PAGE_POISON under
+	 * page_poison; otherwise poison that no data resembles. With
+	 * debug_pagealloc free pages are not mapped: the emul host stays idle.
+	 */
+	if (debug_pagealloc_enabled_static()) {
+		pr_info("debug_pagealloc is on: the emulated host will not drop pages\n");
+		gph_emul_pattern = -1;
+	} else if (want_init_on_free()) {
+		gph_emul_pattern = 0;
+	} else if (page_poisoning_enabled_static()) {
+		gph_emul_pattern = PAGE_POISON;
+	} else {
+		gph_emul_pattern = GPH_EMUL_POISON;
+	}
 	gph_emul_task = kthread_run(gph_emul_thread, NULL, "gph_emul");
 	if (IS_ERR(gph_emul_task)) {
 		int err = PTR_ERR(gph_emul_task);
@@ -218,11 +246,8 @@ static ssize_t emul_rate_store(struct kobject *kobj, struct kobj_attribute *attr
 			       const char *buf, size_t count)
 {
 	unsigned long rate;
-	char val[24];
 
-	strscpy(val, buf, sizeof(val));
-	strim(val);
-	if (gph_emul_rate_parse(val, &rate))
+	if (gph_emul_rate_parse(buf, &rate))
 		return -EINVAL;
 	WRITE_ONCE(emul_rate, rate);
 	return count;

@@ -16,6 +16,10 @@ for f in backend avail_backends enabled nr_frames emul_rate; do echo "# $f: $(sy
 echo "# --- /sys/kernel/mm/gph/stats/"
 for f in nr_stable nr_unused nr_volatile nr_discarded backend_ops host_drops; do echo "# $f: $(stat_of $f)"; done
 echo "# transitions (old new pages):"; show /sys/kernel/mm/gph/stats/transitions
+echo "# --- gphstat -i 1 -c 3 (while 2 x 48 MiB churn)"
+memcheck 48 6 2 >/dev/null &
+gphstat -i 1 -c 3 | show
+wait
 echo "# --- /sys/kernel/debug/gph/selfcheck"
 show /sys/kernel/debug/gph/selfcheck
 echo "# --- bpftool map dump pinned /sys/fs/bpf/gph/transitions"

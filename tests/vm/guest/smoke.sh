@@ -1,7 +1,7 @@
 # smoke: gph.ko loads, shows /sys/kernel/mm/gph/, fires gph:gph_state, and a
 # BPF program on that tracepoint counts into a pinned map bpftool can dump.
 . ./tests/lib.sh
-plan 8
+plan 10
 
 load_gph
 ok $? "insmod gph.ko"
@@ -32,6 +32,16 @@ pages=$(tr -d ' \n' </tmp/dump.json |
 diag "stable->unused (free) pages counted by BPF: ${pages:-none}"
 [ "${pages:-0}" -gt 0 ]
 ok $? "BPF counted stable->unused frees"
+
+gphstat -c 2 -i 0.5 >/tmp/gphstat.txt
+ok $? "gphstat -c 2 -i 0.5"
+while read -r l; do diag "gphstat: $l"; done </tmp/gphstat.txt
+gphstat -c 1 --json >/tmp/gphstat.json
+total=$(sed 's/.*"pages":{\([^}]*\)}.*/\1/' /tmp/gphstat.json | tr ',' '\n' | cut -d: -f2 |
+	awk '{ s += $1 } END { print s }')
+diag "gphstat --json: $(cat /tmp/gphstat.json)"
+[ "$total" = "$(sysfs nr_frames)" ]
+ok $? "gphstat --json page totals add up to nr_frames ($total)"
 
 gphtrace --unpin && unload_gph
 ok $? "gphtrace --unpin and rmmod gph"
