@@ -145,4 +145,5 @@ const struct gph_backend gph_essa_backend = {
 	.stop = gph_essa_stop,
 	.set_state = gph_essa_set_state,
 	.get_state = gph_essa_get_state,
+	.shares_arch_state = true,
 };

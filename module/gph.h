@@ -28,6 +28,8 @@ struct dentry;
  * @set_enabled: tell the host whether hints are current (after the load
  *	walk) or not (before the unload walk). May sleep. May be NULL.
  * @attrs: extra sysfs attributes in /sys/kernel/mm/gph/, or NULL.
+ * @shares_arch_state: the architecture's own hints land in the same state
+ *	(ESSA), so frames may already be hinted when gph loads.
  */
 struct gph_backend {
 	const char *name;
@@ -38,6 +40,7 @@ struct gph_backend {
 	int (*get_state)(unsigned long pfn);
 	void (*set_enabled)(bool enabled);
 	const struct attribute_group *attrs;
+	bool shares_arch_state;
 };
 
 extern const struct gph_backend gph_table_backend;

@@ -69,11 +69,15 @@ static void gph_set_range(unsigned long pfn, unsigned int nr,
 	for (i = 0; i < nr; i++) {
 		old = gph_backend->set_state(pfn + i, new);
 		/*
-		 * The counters start from "all stable". A frame the arch had
-		 * already hinted before load (s390's builtin CMMA) enters our
-		 * books as a stable -> unused transition too.
+		 * The counters start from "all stable". With a backend whose
+		 * state the arch also sets (ESSA: s390's builtin CMMA hinted
+		 * free pages before load), a frame already unused at load
+		 * enters the books as stable -> unused. (A frame our own hook
+		 * hinted between register and walk is then counted twice: the
+		 * ESSA counters are approximate for the frees of that window.)
 		 */
-		if (reason == GPH_REASON_LOAD && old == new)
+		if (reason == GPH_REASON_LOAD && old == new &&
+		    gph_backend->shares_arch_state)
 			old = GPH_STABLE;
 		if (old != run_old) {
 			gph_account(run_start, run, run_old, new, reason);

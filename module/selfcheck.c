@@ -4,9 +4,12 @@
  * the buddy allocator. While hinting is enabled, free ⇔ UNUSED (or BUSY,
  * while the host holds it); while disabled, every frame must be STABLE.
  *
- * Pages move between the free lists and their users while the check runs, so
- * one snapshot can catch a page between its hook and its list. A frame is a
- * disagreement only if it disagrees in each of GPH_CHECK_ROUNDS snapshots.
+ * Free ⇒ UNUSED is checked inside the walk, which holds every lock that
+ * guards the free lists: no page can leave them meanwhile. UNUSED ⇒ free is
+ * checked after the walk, against the free set it recorded; a page freed or
+ * allocated since (or caught between its hook and its list) disagrees for a
+ * moment only. So a frame is a disagreement only if it disagrees in each of
+ * GPH_CHECK_ROUNDS rounds.
  */
 #define pr_fmt(fmt) "gph: " fmt
 
@@ -23,15 +26,11 @@
 #define GPH_CHECK_ROUNDS	3
 #define GPH_CHECK_REPORT	16
 
-static void gph_mark_free(struct page *page, unsigned int order, void *arg)
-{
-	unsigned long pfn = page_to_pfn(page), nr = gph_frames();
-	unsigned long *free = arg;
-
-	/* Memory hot-added after load lies beyond the table: not checked. */
-	if (pfn < nr)
-		bitmap_set(free, pfn, min_t(unsigned long, 1ul << order, nr - pfn));
-}
+struct gph_check {
+	unsigned long *free;		/* frames on a free list in this round */
+	unsigned long *free_bad;	/* ... whose state was not UNUSED/BUSY */
+	bool enabled;
+};
 
 static bool gph_frame_agrees(int state, bool is_free, bool enabled)
 {
@@ -42,59 +41,84 @@ static bool gph_frame_agrees(int state, bool is_free, bool enabled)
 	return state != GPH_UNUSED && state != GPH_BUSY;
 }
 
+/* Called under zone->lock and every pcp->lock of the zone. */
+static void gph_check_free_block(struct page *page, unsigned int order, void *arg)
+{
+	unsigned long pfn = page_to_pfn(page), nr = gph_frames(), end;
+	struct gph_check *c = arg;
+
+	/* Memory hot-added after load lies beyond the table: not checked. */
+	if (pfn >= nr)
+		return;
+	end = min(pfn + (1ul << order), nr);
+	for (; pfn < end; pfn++) {
+		__set_bit(pfn, c->free);
+		if (!gph_frame_agrees(gph_frame_state(pfn), true, c->enabled))
+			__set_bit(pfn, c->free_bad);
+	}
+}
+
 static int gph_selfcheck_show(struct seq_file *m, void *v)
 {
-	unsigned long nr = gph_frames(), pfn, nr_free = 0, nr_bad, shown = 0;
-	unsigned long *free, *bad;
-	bool enabled = gph_is_enabled();
+	unsigned long nr = gph_frames(), pfn, nr_free, nr_bad, shown = 0;
+	struct gph_check c = { .enabled = gph_is_enabled() };
+	unsigned long *bad;
 	struct zone *zone;
 	int round, nid;
 
-	free = kvcalloc(BITS_TO_LONGS(nr), sizeof(long), GFP_KERNEL);
+	c.free = kvcalloc(BITS_TO_LONGS(nr), sizeof(long), GFP_KERNEL);
+	c.free_bad = kvcalloc(BITS_TO_LONGS(nr), sizeof(long), GFP_KERNEL);
 	bad = kvcalloc(BITS_TO_LONGS(nr), sizeof(long), GFP_KERNEL);
-	if (!free || !bad) {
-		kvfree(free);
-		kvfree(bad);
-		return -ENOMEM;
-	}
+	if (!c.free || !c.free_bad || !bad)
+		goto nomem;
 	bitmap_fill(bad, nr);
 	for (round = 0; round < GPH_CHECK_ROUNDS; round++) {
-		bitmap_zero(free, nr);
+		bitmap_zero(c.free, nr);
+		bitmap_zero(c.free_bad, nr);
 		for_each_online_node(nid)
 			for (zone = NODE_DATA(nid)->node_zones;
 			     zone < NODE_DATA(nid)->node_zones + MAX_NR_ZONES; zone++)
 				if (populated_zone(zone))
-					page_states_walk_free(zone, gph_mark_free, free);
+					page_states_walk_free(zone, gph_check_free_block, &c);
 		for (pfn = 0; pfn < nr; pfn++) {
-			if (!pfn_to_online_page(pfn)) {
-				clear_bit(pfn, bad);	/* holes: never hinted */
-				continue;
-			}
-			if (test_bit(pfn, bad) &&
-			    gph_frame_agrees(gph_frame_state(pfn),
-					     test_bit(pfn, free), enabled))
-				clear_bit(pfn, bad);
+			bool agrees;
+
 			if (!(pfn & 4095))
 				cond_resched();
+			if (!test_bit(pfn, bad))
+				continue;
+			if (!pfn_to_online_page(pfn))
+				agrees = true;	/* holes: never hinted */
+			else if (test_bit(pfn, c.free))
+				agrees = !test_bit(pfn, c.free_bad);
+			else
+				agrees = gph_frame_agrees(gph_frame_state(pfn), false, c.enabled);
+			if (agrees)
+				clear_bit(pfn, bad);
 		}
 	}
-	nr_free = bitmap_weight(free, nr);
+	nr_free = bitmap_weight(c.free, nr);
 	nr_bad = bitmap_weight(bad, nr);
 	seq_printf(m, "enabled %d\nframes %lu\nfree %lu\ndisagreements %lu\n",
-		   enabled, nr, nr_free, nr_bad);
+		   c.enabled, nr, nr_free, nr_bad);
 	for_each_set_bit(pfn, bad, nr) {
 		if (shown++ == GPH_CHECK_REPORT)
 			break;
 		seq_printf(m, "pfn 0x%lx state %s free %d\n", pfn,
-			   gph_state_name(gph_frame_state(pfn)),
-			   test_bit(pfn, free));
+			   gph_state_name(gph_frame_state(pfn)), test_bit(pfn, c.free));
 	}
 	if (nr_bad)
 		pr_warn_ratelimited("selfcheck: %lu frames disagree with the buddy allocator\n",
 				    nr_bad);
-	kvfree(free);
+	kvfree(c.free);
+	kvfree(c.free_bad);
 	kvfree(bad);
 	return 0;
+nomem:
+	kvfree(c.free);
+	kvfree(c.free_bad);
+	kvfree(bad);
+	return -ENOMEM;
 }
 DEFINE_SHOW_ATTRIBUTE(gph_selfcheck);
 

@@ -42,7 +42,9 @@ ok $? "refused writes changed nothing"
 
 w enabled 0 && run_selfcheck && [ "$(selfcheck_field disagreements)" = 0 ] &&
 	[ "$(stat_of nr_unused)" = 0 ]
-ok $? "enabled=0: every frame stable again"
+r=$?
+[ $r = 0 ] || diag "after enabled=0: nr_unused $(stat_of nr_unused); $(head -6 /tmp/selfcheck | tr '\n' ' ')"
+ok $r "enabled=0: every frame stable again"
 w enabled 1 && run_selfcheck && [ "$(selfcheck_field disagreements)" = 0 ] &&
 	[ "$(stat_of nr_unused)" -gt 0 ]
 ok $? "enabled=1: free pages unused again, zero disagreements"

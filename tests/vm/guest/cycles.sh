@@ -1,5 +1,8 @@
 # cycles: load/unload gph many times while a workload churns memory: no
 # failure, zero self-check disagreements after each load, memory all back.
+# gph-vm: mem=256M
+# (Each cycle walks every frame several times: a small guest keeps 100
+# cycles within minutes under TCG.)
 . ./tests/lib.sh
 n=${GPH_CYCLES:-100}
 plan 5
