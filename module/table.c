@@ -192,8 +192,12 @@ static int gph_emul_thread(void *unused)
 			if (!(scanned & 1023))
 				cond_resched();
 		}
-		if (dropped)
+		if (dropped) {
 			gph_host_dropped(0, dropped);
+			/* The host's own counter in the shared header (one writer). */
+			WRITE_ONCE(gph_table.hdr->host_dropped,
+				   gph_table.hdr->host_dropped + dropped);
+		}
 		msleep_interruptible(GPH_EMUL_TICK_MS);
 	}
 	return 0;
