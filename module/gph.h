@@ -63,7 +63,14 @@ static inline void gph_count_backend_ops(unsigned long n)
 	this_cpu_add(gph_stats.backend_ops, n);
 }
 
-void gph_host_dropped(unsigned long pfn, unsigned int nr);
+void gph_host_dropped(unsigned int nr);
+
+/* Every populated zone; for_each_populated_zone() is not usable by modules. */
+#define for_each_gph_zone(nid, zone)					\
+	for_each_online_node(nid)					\
+		for (zone = NODE_DATA(nid)->node_zones;			\
+		     zone < NODE_DATA(nid)->node_zones + MAX_NR_ZONES; zone++) \
+			if (populated_zone(zone))
 
 extern struct kobject *gph_kobj;
 

@@ -91,7 +91,7 @@ static void gph_set_range(unsigned long pfn, unsigned int nr,
 }
 
 /* Host-side accounting for backends whose host runs in the guest (emul). */
-void gph_host_dropped(unsigned long pfn, unsigned int nr)
+void gph_host_dropped(unsigned int nr)
 {
 	this_cpu_add(gph_stats.host_drops, nr);
 }
@@ -119,12 +119,6 @@ static const struct page_states_ops gph_ops = {
 };
 
 /* --- zones -------------------------------------------------------------- */
-
-#define for_each_gph_zone(nid, zone)					\
-	for_each_online_node(nid)					\
-		for (zone = NODE_DATA(nid)->node_zones;			\
-		     zone < NODE_DATA(nid)->node_zones + MAX_NR_ZONES; zone++) \
-			if (populated_zone(zone))
 
 static unsigned long gph_end_pfn(void)
 {

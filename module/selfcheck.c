@@ -75,11 +75,8 @@ static int gph_selfcheck_show(struct seq_file *m, void *v)
 	for (round = 0; round < GPH_CHECK_ROUNDS; round++) {
 		bitmap_zero(c.free, nr);
 		bitmap_zero(c.free_bad, nr);
-		for_each_online_node(nid)
-			for (zone = NODE_DATA(nid)->node_zones;
-			     zone < NODE_DATA(nid)->node_zones + MAX_NR_ZONES; zone++)
-				if (populated_zone(zone))
-					page_states_walk_free(zone, gph_check_free_block, &c);
+		for_each_gph_zone(nid, zone)
+			page_states_walk_free(zone, gph_check_free_block, &c);
 		for (pfn = 0; pfn < nr; pfn++) {
 			bool agrees;
 

@@ -193,7 +193,7 @@ static int gph_emul_thread(void *unused)
 				cond_resched();
 		}
 		if (dropped) {
-			gph_host_dropped(0, dropped);
+			gph_host_dropped(dropped);
 			/* The host's own counter in the shared header (one writer). */
 			WRITE_ONCE(gph_table.hdr->host_dropped,
 				   gph_table.hdr->host_dropped + dropped);

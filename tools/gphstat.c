@@ -168,22 +168,31 @@ static double rate(unsigned long long now, unsigned long long then, double dt)
 	return dt > 0 ? (now - then) / dt : 0;
 }
 
+static const char *const rate_names[] = { "to_unused", "to_stable", "backend_ops", "host_drops" };
+#define NR_RATES 4
+
 static void print(const struct sample *s, const struct sample *prev, int line)
 {
-	double dt = prev ? s->t - prev->t : 0;
+	double dt = prev ? s->t - prev->t : 0, r[NR_RATES] = {};
 	int i;
 
+	if (prev) {
+		r[0] = rate(s->to_unused, prev->to_unused, dt);
+		r[1] = rate(s->to_stable, prev->to_stable, dt);
+		r[2] = rate(s->backend_ops, prev->backend_ops, dt);
+		r[3] = rate(s->host_drops, prev->host_drops, dt);
+	}
 	if (env.json) {
 		printf("{\"pages\":{");
 		for (i = 0; i < NR_SHOWN_STATES; i++)
 			printf("%s\"%s\":%lld", i ? "," : "", state_names[i], s->pages[i]);
 		printf("}");
-		if (prev)
-			printf(",\"per_sec\":{\"to_unused\":%.1f,\"to_stable\":%.1f,\"backend_ops\":%.1f,\"host_drops\":%.1f}",
-			       rate(s->to_unused, prev->to_unused, dt),
-			       rate(s->to_stable, prev->to_stable, dt),
-			       rate(s->backend_ops, prev->backend_ops, dt),
-			       rate(s->host_drops, prev->host_drops, dt));
+		if (prev) {
+			printf(",\"per_sec\":{");
+			for (i = 0; i < NR_RATES; i++)
+				printf("%s\"%s\":%.1f", i ? "," : "", rate_names[i], r[i]);
+			printf("}");
+		}
 		printf("}\n");
 	} else {
 		if (line % 20 == 0)
@@ -192,14 +201,12 @@ static void print(const struct sample *s, const struct sample *prev, int line)
 			       "unused/s", "stable/s", "ops/s", "drops/s");
 		for (i = 0; i < NR_SHOWN_STATES; i++)
 			printf("%10lld %8lld ", s->pages[i], s->pages[i] * 4096 >> 20);
-		if (prev)
-			printf("%10.0f %10.0f %10.0f %10.0f\n",
-			       rate(s->to_unused, prev->to_unused, dt),
-			       rate(s->to_stable, prev->to_stable, dt),
-			       rate(s->backend_ops, prev->backend_ops, dt),
-			       rate(s->host_drops, prev->host_drops, dt));
-		else
-			printf("%10s %10s %10s %10s\n", "-", "-", "-", "-");
+		for (i = 0; i < NR_RATES; i++) {
+			if (prev)
+				printf("%10.0f%s", r[i], i == NR_RATES - 1 ? "\n" : " ");
+			else
+				printf("%10s%s", "-", i == NR_RATES - 1 ? "\n" : " ");
+		}
 	}
 	fflush(stdout);
 }
