@@ -47,12 +47,17 @@ static void gph_account(unsigned long pfn, unsigned int nr, int old,
 {
 	if (old < 0 || old == new || !nr)
 		return;
+	/*
+	 * Trace first: a reader that sees the counters unchanged across its
+	 * read of a BPF map (gphstat) then knows the map holds no event the
+	 * counters lack.
+	 */
+	trace_gph_state(pfn, nr, old, new, reason);
 	/* this_cpu ops: the hooks run in any context, interrupts included. */
 	this_cpu_sub(gph_stats.nr_state[old], nr);
 	this_cpu_add(gph_stats.nr_state[new], nr);
 	this_cpu_add(gph_stats.transitions[old][new], nr);
 	this_cpu_add(gph_stats.by_reason[reason], nr);
-	trace_gph_state(pfn, nr, old, new, reason);
 }
 
 /*

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gphstat: vmstat-like view of gph's page states, from the module's sysfs
- * counters (/sys/kernel/mm/gph/stats/).
+ * counters (/sys/kernel/mm/gph/stats/), plus what BPF counted when
+ * `gphtrace --pin` has pinned /sys/fs/bpf/gph/transitions.
  */
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "gph_abi.h"
+#include <bpf/bpf.h>
+#include "gph_events.h"
 
 enum {
 	EXIT_OK = 0,
@@ -21,13 +24,22 @@ enum {
 };
 
 #define STATS "/sys/kernel/mm/gph/stats"
+#define BPF_TRANSITIONS "/sys/fs/bpf/gph/transitions"
 
-static const char *const state_names[] = { "stable", "unused", "volatile", "discarded" };
-#define NR_SHOWN_STATES 4
+/* Order of enum gph_state. */
+static const char *const state_names[GPH_NR_STATES] = {
+	"stable", "unused", "volatile", "discarded", "busy",
+};
+#define NR_SHOWN_STATES 4	/* busy is host-internal */
 
 struct sample {
 	long long pages[NR_SHOWN_STATES];
-	unsigned long long to_unused, to_stable, backend_ops, host_drops;
+	/* pages moved old -> new, by the module's counters and by BPF */
+	unsigned long long mod[GPH_NR_STATES][GPH_NR_STATES];
+	unsigned long long bpf[GPH_NR_STATES][GPH_NR_STATES];
+	unsigned long long to_unused, to_stable, backend_ops, host_drops, bpf_pages;
+	int has_bpf;		/* the pinned map was readable */
+	int consistent;		/* module counters did not move while BPF was read */
 	double t;
 };
 
@@ -47,8 +59,10 @@ static const char doc[] =
 "\n"
 "Each line: pages and MiB per state (stable, unused, volatile, discarded),\n"
 "then per second: pages hinted unused, pages made stable, backend operations\n"
-"(ESSA or compare-and-exchange) and pages the host dropped. The first line\n"
-"shows states only.\n"
+"(ESSA or compare-and-exchange) and pages the host dropped; with BPF counting\n"
+"(gphtrace --pin), also the pages BPF saw change state. The first line\n"
+"shows states only. --json adds the transition counts by the module and by\n"
+"BPF, read as one consistent snapshot (\"consistent\": true).\n"
 "\n"
 "EXAMPLES:\n"
 "  gphstat              # every second until interrupted\n"
@@ -122,6 +136,76 @@ static int read_ull(const char *name, unsigned long long *v)
 	return 0;
 }
 
+static int state_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < GPH_NR_STATES; i++)
+		if (!strcmp(name, state_names[i]))
+			return i;
+	return -1;
+}
+
+/* stats/transitions: "old new pages" lines. */
+static int read_transitions(unsigned long long m[GPH_NR_STATES][GPH_NR_STATES])
+{
+	char buf[4096], *line, *save = NULL;
+
+	/*
+	 * Kept open and re-read with pread(): opening a sysfs file allocates
+	 * kernel memory, and those page allocations would themselves show up
+	 * as transitions while a consistent snapshot is being taken.
+	 */
+	static int fd = -1;
+	ssize_t n;
+
+	memset(m, 0, sizeof(unsigned long long) * GPH_NR_STATES * GPH_NR_STATES);
+	if (fd < 0)
+		fd = open(STATS "/transitions", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0) {
+		fprintf(stderr, "gphstat: cannot read " STATS "/transitions: %s\n", strerror(errno));
+		return -1;
+	}
+	buf[n] = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char from[32], to[32];
+		unsigned long long v;
+		int a, b;
+
+		if (sscanf(line, "%31s %31s %llu", from, to, &v) != 3)
+			continue;
+		a = state_index(from);
+		b = state_index(to);
+		if (a >= 0 && b >= 0)
+			m[a][b] = v;
+	}
+	return 0;
+}
+
+/* The pinned BPF map, summed over reasons; 0 if read, -1 if absent. */
+static int read_bpf(unsigned long long m[GPH_NR_STATES][GPH_NR_STATES])
+{
+	struct gph_transition_key key, next, *prev = NULL;
+	struct gph_transition_val val;
+	int fd;
+
+	memset(m, 0, sizeof(unsigned long long) * GPH_NR_STATES * GPH_NR_STATES);
+	fd = bpf_obj_get(BPF_TRANSITIONS);
+	if (fd < 0)
+		return -1;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		if ((unsigned int)key.old < GPH_NR_STATES && (unsigned int)key.new < GPH_NR_STATES)
+			m[key.old][key.new] += val.pages;
+	}
+	close(fd);
+	return 0;
+}
+
 static int sample(struct sample *s)
 {
 	char buf[4096], *line, *save = NULL;
@@ -142,22 +226,33 @@ static int sample(struct sample *s)
 			if (!strcmp(name, state_names[i]))
 				s->pages[i] = v;
 	}
-	if (read_file("transitions", buf, sizeof(buf)))
+	if (read_transitions(s->mod))
 		return -1;
-	save = NULL;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char from[32], to[32];
-		unsigned long long v;
-
-		if (sscanf(line, "%31s %31s %llu", from, to, &v) != 3)
-			continue;
-		if (!strcmp(to, "unused"))
-			s->to_unused += v;
-		else if (!strcmp(to, "stable"))
-			s->to_stable += v;
+	for (i = 0; i < GPH_NR_STATES; i++) {
+		s->to_unused += s->mod[i][GPH_UNUSED];
+		s->to_stable += s->mod[i][GPH_STABLE];
 	}
 	if (read_ull("backend_ops", &s->backend_ops) || read_ull("host_drops", &s->host_drops))
 		return -1;
+	/*
+	 * BPF's counts: a snapshot is consistent when the module's counters
+	 * did not move while the map was read (the module traces before it
+	 * counts, so the map cannot be behind). Retry a few times.
+	 */
+	for (i = 0; i < 20 && !s->consistent; i++) {
+		unsigned long long again[GPH_NR_STATES][GPH_NR_STATES];
+
+		if (read_bpf(s->bpf))
+			break;
+		s->has_bpf = 1;
+		if (read_transitions(again))
+			return -1;
+		s->consistent = !memcmp(again, s->mod, sizeof(again));
+		memcpy(s->mod, again, sizeof(again));
+	}
+	s->bpf_pages = 0;
+	for (i = 0; i < GPH_NR_STATES * GPH_NR_STATES; i++)
+		s->bpf_pages += s->bpf[i / GPH_NR_STATES][i % GPH_NR_STATES];
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->t = ts.tv_sec + ts.tv_nsec / 1e9;
 	return 0;
@@ -168,8 +263,31 @@ static double rate(unsigned long long now, unsigned long long then, double dt)
 	return dt > 0 ? (now - then) / dt : 0;
 }
 
-static const char *const rate_names[] = { "to_unused", "to_stable", "backend_ops", "host_drops" };
-#define NR_RATES 4
+static const char *const rate_names[] = {
+	"to_unused", "to_stable", "backend_ops", "host_drops", "bpf_pages",
+};
+#define NR_RATES 5
+
+/* "transitions":[{"old":…,"new":…,"module":N[,"bpf":N]},…] for every pair seen. */
+static void print_json_transitions(const struct sample *s)
+{
+	int a, b, first = 1;
+
+	printf(",\"bpf\":%s,\"consistent\":%s,\"transitions\":[",
+	       s->has_bpf ? "true" : "false", s->consistent ? "true" : "false");
+	for (a = 0; a < GPH_NR_STATES; a++)
+		for (b = 0; b < GPH_NR_STATES; b++) {
+			if (!s->mod[a][b] && !s->bpf[a][b])
+				continue;
+			printf("%s{\"old\":\"%s\",\"new\":\"%s\",\"module\":%llu", first ? "" : ",",
+			       state_names[a], state_names[b], s->mod[a][b]);
+			if (s->has_bpf)
+				printf(",\"bpf\":%llu", s->bpf[a][b]);
+			printf("}");
+			first = 0;
+		}
+	printf("]");
+}
 
 static void print(const struct sample *s, const struct sample *prev, int line)
 {
@@ -181,6 +299,7 @@ static void print(const struct sample *s, const struct sample *prev, int line)
 		r[1] = rate(s->to_stable, prev->to_stable, dt);
 		r[2] = rate(s->backend_ops, prev->backend_ops, dt);
 		r[3] = rate(s->host_drops, prev->host_drops, dt);
+		r[4] = rate(s->bpf_pages, prev->bpf_pages, dt);
 	}
 	if (env.json) {
 		printf("{\"pages\":{");
@@ -189,23 +308,27 @@ static void print(const struct sample *s, const struct sample *prev, int line)
 		printf("}");
 		if (prev) {
 			printf(",\"per_sec\":{");
-			for (i = 0; i < NR_RATES; i++)
+			for (i = 0; i < NR_RATES - !s->has_bpf; i++)
 				printf("%s\"%s\":%.1f", i ? "," : "", rate_names[i], r[i]);
 			printf("}");
 		}
+		print_json_transitions(s);
 		printf("}\n");
 	} else {
+		int nr = NR_RATES - !s->has_bpf;	/* BPF column only with BPF */
+
 		if (line % 20 == 0)
-			printf("%10s %8s %10s %8s %10s %8s %10s %8s %10s %10s %10s %10s\n",
+			printf("%10s %8s %10s %8s %10s %8s %10s %8s %10s %10s %10s %10s%s\n",
 			       "stable", "MiB", "unused", "MiB", "volatile", "MiB", "discarded", "MiB",
-			       "unused/s", "stable/s", "ops/s", "drops/s");
+			       "unused/s", "stable/s", "ops/s", "drops/s",
+			       s->has_bpf ? "      bpf/s" : "");
 		for (i = 0; i < NR_SHOWN_STATES; i++)
 			printf("%10lld %8lld ", s->pages[i], s->pages[i] * 4096 >> 20);
-		for (i = 0; i < NR_RATES; i++) {
+		for (i = 0; i < nr; i++) {
 			if (prev)
-				printf("%10.0f%s", r[i], i == NR_RATES - 1 ? "\n" : " ");
+				printf("%10.0f%s", r[i], i == nr - 1 ? "\n" : " ");
 			else
-				printf("%10s%s", "-", i == NR_RATES - 1 ? "\n" : " ");
+				printf("%10s%s", "-", i == nr - 1 ? "\n" : " ");
 		}
 	}
 	fflush(stdout);
