@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Counts gph page-state transitions from the module's gph:gph_state
- * tracepoint into a BTF-typed hash map, pinned as /sys/fs/bpf/gph/transitions
- * by `gphtrace --pin`, so `bpftool map dump pinned` prints state names.
+ * gph page-state transitions from the module's gph:gph_state tracepoint:
+ * counted into a BTF-typed hash map (pinned as /sys/fs/bpf/gph/transitions
+ * by `gphtrace --pin`, so `bpftool map dump pinned` prints state names), and,
+ * when gphtrace streams, sent to user space through a ring buffer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,6 +16,41 @@ struct {
 	__type(key, struct gph_transition_key);
 	__type(value, struct gph_transition_val);
 } transitions SEC(".maps");
+
+/* Load-time parameters, set by gphtrace before loading. */
+const volatile bool stream = false;	/* send events to the ring buffer */
+const volatile __u32 targ_pid = 0;	/* only this process (0: all) */
+const volatile __u32 state_mask = 0;	/* only events touching these states (0: all) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+static __always_inline void emit(unsigned long pfn, unsigned int nr_pages,
+				 unsigned int old, unsigned int new, unsigned int reason)
+{
+	struct gph_state_event *e;
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	if (targ_pid && pid != targ_pid)
+		return;
+	if (state_mask && !(state_mask & ((1u << old) | (1u << new))))
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pfn = pfn;
+	e->nr_pages = nr_pages;
+	e->pid = pid;
+	e->old = old;
+	e->new = new;
+	e->reason = reason;
+	e->pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
 
 static __always_inline void count(unsigned int nr_pages, unsigned int old,
 				  unsigned int new, unsigned int reason)
@@ -39,6 +75,8 @@ int BPF_PROG(gph_state_btf, unsigned long pfn, unsigned int nr_pages,
 	     unsigned int old, unsigned int new, unsigned int reason)
 {
 	count(nr_pages, old, new, reason);
+	if (stream)
+		emit(pfn, nr_pages, old, new, reason);
 	return 0;
 }
 
@@ -48,6 +86,8 @@ int BPF_PROG(gph_state_raw, unsigned long pfn, unsigned int nr_pages,
 	     unsigned int old, unsigned int new, unsigned int reason)
 {
 	count(nr_pages, old, new, reason);
+	if (stream)
+		emit(pfn, nr_pages, old, new, reason);
 	return 0;
 }
 

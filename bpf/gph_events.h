@@ -18,4 +18,17 @@ struct gph_transition_val {
 	__u64 pages;
 };
 
+/* One gph_state event, streamed through the "events" ring buffer. */
+struct gph_state_event {
+	__u64 ts_ns;
+	__u64 pfn;
+	__u32 nr_pages;
+	__u32 pid;
+	__u8 old;
+	__u8 new;
+	__u8 reason;
+	__u8 pad;
+	char comm[16];
+};
+
 #endif /* _GPH_EVENTS_H */

@@ -188,10 +188,11 @@ static int read_bpf(unsigned long long m[GPH_NR_STATES][GPH_NR_STATES])
 {
 	struct gph_transition_key key, next, *prev = NULL;
 	struct gph_transition_val val;
-	int fd;
+	static int fd = -1;	/* kept open, like the sysfs file */
 
 	memset(m, 0, sizeof(unsigned long long) * GPH_NR_STATES * GPH_NR_STATES);
-	fd = bpf_obj_get(BPF_TRANSITIONS);
+	if (fd < 0)
+		fd = bpf_obj_get(BPF_TRANSITIONS);
 	if (fd < 0)
 		return -1;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
@@ -202,7 +203,6 @@ static int read_bpf(unsigned long long m[GPH_NR_STATES][GPH_NR_STATES])
 		if ((unsigned int)key.old < GPH_NR_STATES && (unsigned int)key.new < GPH_NR_STATES)
 			m[key.old][key.new] += val.pages;
 	}
-	close(fd);
 	return 0;
 }
 
@@ -239,10 +239,13 @@ static int sample(struct sample *s)
 	 * did not move while the map was read (the module traces before it
 	 * counts, so the map cannot be behind). Retry a few times.
 	 */
-	for (i = 0; i < 20 && !s->consistent; i++) {
+	for (i = 0; i < 40 && !s->consistent; i++) {
 		unsigned long long again[GPH_NR_STATES][GPH_NR_STATES];
+		struct timespec pause = { 0, 50 * 1000 * 1000 };
 
-		if (read_bpf(s->bpf))
+		if (i)	/* let a burst of page traffic pass */
+			nanosleep(&pause, NULL);
+		if (read_transitions(s->mod) || read_bpf(s->bpf))
 			break;
 		s->has_bpf = 1;
 		if (read_transitions(again))

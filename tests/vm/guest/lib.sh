@@ -17,7 +17,16 @@ check() { d=$1; shift; "$@"; ok $? "$d"; }
 sysfs() { cat "/sys/kernel/mm/gph/$1"; }
 stat_of() { cat "/sys/kernel/mm/gph/stats/$1"; }
 load_gph() { insmod "$GPH/gph.ko" "$@"; }
-unload_gph() { rmmod gph; }
+# BPF programs that attached to gph's tracepoints hold the module until their
+# links are released, which the kernel finishes asynchronously after the
+# last user closes them: retry for a few seconds.
+unload_gph() {
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		rmmod gph 2>/dev/null && return 0
+		sleep 0.5
+	done
+	rmmod gph
+}
 selfcheck_field() { awk -v k="$1" '$1 == k { print $2 }' /tmp/selfcheck; }
 run_selfcheck() { cat /sys/kernel/debug/gph/selfcheck >/tmp/selfcheck; }
 arch() { uname -m; }
