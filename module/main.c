@@ -50,9 +50,18 @@ static void gph_account(unsigned long pfn, unsigned int nr, int old,
 	/*
 	 * Trace first: a reader that sees the counters unchanged across its
 	 * read of a BPF map (gphstat) then knows the map holds no event the
-	 * counters lack.
+	 * counters lack. Interrupts off while the tracepoint runs: an event
+	 * from an interrupt nested in a BPF program attached here would be
+	 * dropped by BPF's recursion guard, and BPF's counts would fall short
+	 * of ours.
 	 */
-	trace_gph_state(pfn, nr, old, new, reason);
+	if (trace_gph_state_enabled()) {
+		unsigned long flags;
+
+		local_irq_save(flags);
+		trace_gph_state(pfn, nr, old, new, reason);
+		local_irq_restore(flags);
+	}
 	/* this_cpu ops: the hooks run in any context, interrupts included. */
 	this_cpu_sub(gph_stats.nr_state[old], nr);
 	this_cpu_add(gph_stats.nr_state[new], nr);
