@@ -30,7 +30,6 @@ static __always_inline unsigned long gph_essa(unsigned long paddr,
 		"	.insn	rrf,0xb9ab0000,%[r1],%[paddr],%[orc],0"
 		: [r1] "=d" (r1)
 		: [paddr] "d" (paddr), [orc] "i" (orc));
-	gph_count_backend_ops(1);
 	return r1;
 }
 
@@ -135,6 +134,7 @@ static int gph_essa_get_state(unsigned long pfn)
 {
 	if (pfn >= gph_essa_nr_frames)
 		return -ERANGE;
+	gph_count_backend_ops(1);
 	return gph_essa_decode(gph_essa(PFN_PHYS(pfn), GPH_ESSA_GET_STATE));
 }
 

@@ -43,17 +43,18 @@ struct gph_backend {
 	bool shares_arch_state;
 };
 
-extern const struct gph_backend gph_table_backend;
 #ifdef CONFIG_S390
 extern const struct gph_backend gph_essa_backend;
 #endif
 
 /* Per-cpu statistics: always on, summed when sysfs is read. */
 struct gph_stats {
-	long nr_state[GPH_NR_STATES];	/* deltas; the sum is exact */
+	long nr_state[GPH_NR_STATES];	/* only in sums: derived from transitions */
 	unsigned long transitions[GPH_NR_STATES][GPH_NR_STATES];
 	unsigned long by_reason[GPH_NR_REASONS];
-	unsigned long backend_ops;	/* ESSA or compare-and-exchange issued */
+	unsigned long backend_ops;	/* host and ESSA GET_STATE operations; the
+					 * guest's are derived from transitions */
+	unsigned long backend_nops;	/* guest operations that changed nothing */
 	unsigned long host_drops;	/* UNUSED pages the host took */
 };
 DECLARE_PER_CPU(struct gph_stats, gph_stats);

@@ -16,6 +16,7 @@
 #include <linux/sysfs.h>
 #include <kunit/visibility.h>
 #include "gph.h"
+#include "table.h"
 
 #define CREATE_TRACE_POINTS
 #include "gph_trace.h"
@@ -42,11 +43,17 @@ static DEFINE_MUTEX(gph_mutex);	/* serialises enable and disable */
 
 /* --- transitions -------------------------------------------------------- */
 
-static void gph_account(unsigned long pfn, unsigned int nr, int old,
-			unsigned int new, unsigned int reason)
+/* Inlined into the buddy hooks, which run for every page freed or allocated. */
+static __always_inline void gph_account(unsigned long pfn, unsigned int nr,
+					int old, unsigned int new,
+					unsigned int reason)
 {
-	if (old < 0 || old == new || !nr)
+	if (old < 0 || !nr)
 		return;
+	if (old == new) {	/* an operation that changed nothing: rare */
+		this_cpu_add(gph_stats.backend_nops, nr);
+		return;
+	}
 	/*
 	 * Trace first: a reader that sees the counters unchanged across its
 	 * read of a BPF map (gphstat) then knows the map holds no event the
@@ -63,36 +70,48 @@ static void gph_account(unsigned long pfn, unsigned int nr, int old,
 		local_irq_restore(flags);
 	}
 	/* this_cpu ops: the hooks run in any context, interrupts included. */
-	this_cpu_sub(gph_stats.nr_state[old], nr);
-	this_cpu_add(gph_stats.nr_state[new], nr);
 	this_cpu_add(gph_stats.transitions[old][new], nr);
-	this_cpu_add(gph_stats.by_reason[reason], nr);
+	/* Buddy frees and allocations are derived in gph_stats_sum(). */
+	if (reason != GPH_REASON_FREE && reason != GPH_REASON_ALLOC)
+		this_cpu_add(gph_stats.by_reason[reason], nr);
+}
+
+static __always_inline int gph_set_one(unsigned long pfn, enum gph_state new,
+				       enum gph_reason reason)
+{
+	/* The table backend inline: this runs for every page freed or allocated. */
+	int old = gph_backend == &gph_table_backend ?
+		gph_table_guest_set_state(pfn, new) :
+		gph_backend->set_state(pfn, new);
+
+	/*
+	 * The counters start from "all stable". With a backend whose state
+	 * the arch also sets (ESSA: s390's builtin CMMA hinted free pages
+	 * before load), a frame already unused at load enters the books as
+	 * stable -> unused. (A frame our own hook hinted between register and
+	 * walk is then counted twice: the ESSA counters are approximate for
+	 * the frees of that window.)
+	 */
+	if (reason == GPH_REASON_LOAD && old == new &&
+	    gph_backend->shares_arch_state)
+		old = GPH_STABLE;
+	return old;
 }
 
 /*
  * Move @nr frames from @pfn to @new. Frames that change from the same old
- * state in a row are accounted and traced as one run.
+ * state in a row are accounted and traced as one run. Out of line, so that
+ * the order-0 path of the hooks stays short.
  */
-static void gph_set_range(unsigned long pfn, unsigned int nr,
-			  enum gph_state new, enum gph_reason reason)
+static noinline void gph_set_many(unsigned long pfn, unsigned int nr,
+				  enum gph_state new, enum gph_reason reason)
 {
 	unsigned long run_start = pfn;
 	unsigned int i, run = 0;
 	int run_old = -1, old;
 
 	for (i = 0; i < nr; i++) {
-		old = gph_backend->set_state(pfn + i, new);
-		/*
-		 * The counters start from "all stable". With a backend whose
-		 * state the arch also sets (ESSA: s390's builtin CMMA hinted
-		 * free pages before load), a frame already unused at load
-		 * enters the books as stable -> unused. (A frame our own hook
-		 * hinted between register and walk is then counted twice: the
-		 * ESSA counters are approximate for the frees of that window.)
-		 */
-		if (reason == GPH_REASON_LOAD && old == new &&
-		    gph_backend->shares_arch_state)
-			old = GPH_STABLE;
+		old = gph_set_one(pfn + i, new, reason);
 		if (old != run_old) {
 			gph_account(run_start, run, run_old, new, reason);
 			run_start = pfn + i;
@@ -102,6 +121,16 @@ static void gph_set_range(unsigned long pfn, unsigned int nr,
 		run++;
 	}
 	gph_account(run_start, run, run_old, new, reason);
+}
+
+static __always_inline void gph_set_range(unsigned long pfn, unsigned int nr,
+					  enum gph_state new,
+					  enum gph_reason reason)
+{
+	if (nr == 1)	/* most frees and allocations: order 0 */
+		gph_account(pfn, 1, gph_set_one(pfn, new, reason), new, reason);
+	else
+		gph_set_many(pfn, nr, new, reason);
 }
 
 /* Host-side accounting for backends whose host runs in the guest (emul). */
@@ -295,16 +324,35 @@ static void gph_stats_sum(struct gph_stats *sum)
 	for_each_possible_cpu(cpu) {
 		struct gph_stats *st = per_cpu_ptr(&gph_stats, cpu);
 
-		for (i = 0; i < GPH_NR_STATES; i++) {
-			sum->nr_state[i] += READ_ONCE(st->nr_state[i]);
+		for (i = 0; i < GPH_NR_STATES; i++)
 			for (j = 0; j < GPH_NR_STATES; j++)
 				sum->transitions[i][j] += READ_ONCE(st->transitions[i][j]);
-		}
 		for (i = 0; i < GPH_NR_REASONS; i++)
 			sum->by_reason[i] += READ_ONCE(st->by_reason[i]);
-		sum->backend_ops += READ_ONCE(st->backend_ops);
+		sum->backend_ops += READ_ONCE(st->backend_ops) + READ_ONCE(st->backend_nops);
 		sum->host_drops += READ_ONCE(st->host_drops);
 	}
+	/*
+	 * The hot path counts only transitions. Pages per state: what came
+	 * in minus what went out; backend operations: one a page moved (or
+	 * found already there), plus the host's and ESSA's own.
+	 */
+	for (i = 0; i < GPH_NR_STATES; i++)
+		for (j = 0; j < GPH_NR_STATES; j++) {
+			sum->nr_state[j] += sum->transitions[i][j];
+			sum->nr_state[i] -= sum->transitions[i][j];
+			sum->backend_ops += sum->transitions[i][j];
+		}
+	/*
+	 * Only the buddy hooks move pages to UNUSED other than the load walk,
+	 * and to STABLE other than unload: the rest is theirs.
+	 */
+	for (i = 0; i < GPH_NR_STATES; i++) {
+		sum->by_reason[GPH_REASON_FREE] += sum->transitions[i][GPH_UNUSED];
+		sum->by_reason[GPH_REASON_ALLOC] += sum->transitions[i][GPH_STABLE];
+	}
+	sum->by_reason[GPH_REASON_FREE] -= sum->by_reason[GPH_REASON_LOAD];
+	sum->by_reason[GPH_REASON_ALLOC] -= sum->by_reason[GPH_REASON_UNLOAD];
 }
 
 static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -400,7 +448,7 @@ bool gph_is_enabled(void)
 EXPORT_SYMBOL_IF_KUNIT(gph_is_enabled);
 
 /* states.c has no kernel headers; export its API to the KUnit module here. */
-EXPORT_SYMBOL_IF_KUNIT(gph_transition_allowed);
+EXPORT_SYMBOL_IF_KUNIT(gph_transitions);
 EXPORT_SYMBOL_IF_KUNIT(gph_state_name);
 
 /* --- load / unload ------------------------------------------------------ */

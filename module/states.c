@@ -27,13 +27,13 @@ const char *const gph_reason_names[GPH_NR_REASONS] = {
 #define H (1u << GPH_ACTOR_HOST)
 
 /*
- * allowed[old][new]: which actor may move a page from old to new.
+ * gph_transitions[old][new]: which actor may move a page from old to new.
  * The guest owns STABLE/UNUSED/VOLATILE and leaves DISCARDED; the host only
  * takes a hinted page (UNUSED or VOLATILE) into BUSY and releases it as
  * UNUSED (dropped) or DISCARDED. Nobody but the host touches a BUSY page, so
  * a guest that finds BUSY waits for the host to finish.
  */
-static const unsigned char allowed[GPH_NR_STATES][GPH_NR_STATES] = {
+const unsigned char gph_transitions[GPH_NR_STATES][GPH_NR_STATES] = {
 	[GPH_STABLE] = {
 		[GPH_UNUSED] = G,
 		[GPH_VOLATILE] = G,
@@ -59,24 +59,6 @@ static const unsigned char allowed[GPH_NR_STATES][GPH_NR_STATES] = {
 
 #undef G
 #undef H
-
-/**
- * gph_transition_allowed - may @actor move a page from @old to @new?
- * @old: current state
- * @new: wanted state
- * @actor: GPH_ACTOR_GUEST or GPH_ACTOR_HOST
- *
- * Return: true if the transition is legal. Staying in a state is not a
- * transition and is never allowed.
- */
-bool gph_transition_allowed(unsigned int old, unsigned int new,
-			    enum gph_actor actor)
-{
-	if (old >= GPH_NR_STATES || new >= GPH_NR_STATES ||
-	    (unsigned int)actor > GPH_ACTOR_HOST)
-		return false;
-	return allowed[old][new] & (1u << actor);
-}
 
 const char *gph_state_name(unsigned int state)
 {

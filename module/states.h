@@ -16,9 +16,28 @@
 
 extern const char *const gph_state_names[GPH_NR_STATES];
 extern const char *const gph_reason_names[GPH_NR_REASONS];
+/* gph_transitions[old][new]: bit (1 << actor) set if actor may move old -> new. */
+extern const unsigned char gph_transitions[GPH_NR_STATES][GPH_NR_STATES];
 
-bool gph_transition_allowed(unsigned int old, unsigned int new,
-			    enum gph_actor actor);
+/**
+ * gph_transition_allowed - may @actor move a page from @old to @new?
+ * @old: current state
+ * @new: wanted state
+ * @actor: GPH_ACTOR_GUEST or GPH_ACTOR_HOST
+ *
+ * Inline: the buddy hooks ask it for every page.
+ *
+ * Return: true if the transition is legal. Staying in a state is not a
+ * transition and is never allowed.
+ */
+static inline bool gph_transition_allowed(unsigned int old, unsigned int new,
+					  enum gph_actor actor)
+{
+	if (old >= GPH_NR_STATES || new >= GPH_NR_STATES ||
+	    (unsigned int)actor > GPH_ACTOR_HOST)
+		return false;
+	return gph_transitions[old][new] & (1u << actor);
+}
 const char *gph_state_name(unsigned int state);
 const char *gph_reason_name(unsigned int reason);
 

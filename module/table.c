@@ -18,38 +18,24 @@
 #include <linux/vmalloc.h>
 #include "gph.h"
 #include "gph_trace.h"
-#include "table_proto.h"
+#include "table.h"
 
-struct gph_table {
-	struct gph_table_header *hdr;
-	u8 *states;
-	unsigned long nr_frames;
-};
-
-static struct gph_table gph_table;
+struct gph_table gph_table;
 
 static inline u8 *gph_table_byte(unsigned long pfn)
 {
 	return &gph_table.states[pfn];
 }
 
+void gph_table_refused(unsigned long pfn, enum gph_state new)
+{
+	WARN_ONCE(1, "gph: frame 0x%lx: guest may not move %s -> %s\n", pfn,
+		  gph_state_name(READ_ONCE(*gph_table_byte(pfn))), gph_state_name(new));
+}
+
 static int gph_table_set_state(unsigned long pfn, enum gph_state new)
 {
-	u8 *byte;
-	int old;
-
-	/* Frames beyond the table (hot-added memory) stay stable: not hinted. */
-	if (pfn >= gph_table.nr_frames)
-		return -ERANGE;
-	byte = gph_table_byte(pfn);
-	gph_count_backend_ops(1);
-	old = gph_proto_guest_set(byte, new);
-	if (old < 0) {
-		WARN_ONCE(1, "gph: frame 0x%lx: guest may not move %s -> %s\n", pfn,
-			  gph_state_name(READ_ONCE(*byte)), gph_state_name(new));
-		return -EINVAL;
-	}
-	return old;
+	return gph_table_guest_set_state(pfn, new);
 }
 
 static int gph_table_get_state(unsigned long pfn)

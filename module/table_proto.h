@@ -56,8 +56,17 @@ static inline bool gph_proto_move(unsigned char *byte, unsigned char old,
  */
 static inline int gph_proto_guest_set(unsigned char *byte, unsigned char new)
 {
-	unsigned char old;
+	unsigned char old = gph_proto_read(byte);
 
+	/*
+	 * Fast path for the buddy hooks: free moves STABLE -> UNUSED, alloc
+	 * UNUSED -> STABLE, both always legal for the guest.
+	 */
+	if ((old == GPH_STABLE && new == GPH_UNUSED) ||
+	    (old == GPH_UNUSED && new == GPH_STABLE)) {
+		if (gph_proto_cas(byte, &old, new))
+			return old;
+	}
 	for (;;) {
 		old = gph_proto_read(byte);
 		if (old == new)

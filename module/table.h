@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* table backend: the guest's side of a transition, inline for the buddy hooks. */
+#ifndef _GPH_TABLE_H
+#define _GPH_TABLE_H
+
+#include "gph.h"
+#include "table_proto.h"
+
+struct gph_table {
+	struct gph_table_header *hdr;
+	u8 *states;
+	unsigned long nr_frames;
+};
+
+extern struct gph_table gph_table;
+extern const struct gph_backend gph_table_backend;
+
+void gph_table_refused(unsigned long pfn, enum gph_state new);
+
+/*
+ * Move frame @pfn to @new as the guest; return the state it left, -ERANGE
+ * beyond the table (hot-added memory stays stable: not hinted) or -EINVAL
+ * for a move the transition table forbids.
+ */
+static __always_inline int gph_table_guest_set_state(unsigned long pfn,
+						     enum gph_state new)
+{
+	int old;
+
+	if (unlikely(pfn >= gph_table.nr_frames))
+		return -ERANGE;
+	old = gph_proto_guest_set(&gph_table.states[pfn], new);
+	if (unlikely(old < 0)) {
+		gph_table_refused(pfn, new);
+		return -EINVAL;
+	}
+	return old;
+}
+
+#endif /* _GPH_TABLE_H */
