@@ -221,24 +221,36 @@ static struct gph_bpf *load(struct bpf_program **prog)
 	return NULL;
 }
 
-static int pin(void)
+/* Load (tp_btf, else raw_tp) and attach to gph:gph_state; errors are printed. */
+static struct gph_bpf *load_and_attach(struct bpf_link **link)
 {
 	struct bpf_program *prog = NULL;
+	struct gph_bpf *obj;
+
+	obj = load(&prog);
+	if (!obj) {
+		fprintf(stderr, "gphtrace: cannot load the BPF programs (-v shows why)\n");
+		return NULL;
+	}
+	*link = bpf_program__attach(prog);
+	if (!*link) {
+		fprintf(stderr, "gphtrace: cannot attach to gph:gph_state: %s\n", strerror(errno));
+		gph_bpf__destroy(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static int pin(void)
+{
 	struct bpf_link *link = NULL;
 	struct gph_bpf *obj;
 	char path[512];
 	int err = EXIT_FAIL;
 
-	obj = load(&prog);
-	if (!obj) {
-		fprintf(stderr, "gphtrace: cannot load the BPF programs (-v shows why)\n");
+	obj = load_and_attach(&link);
+	if (!obj)
 		return EXIT_FAIL;
-	}
-	link = bpf_program__attach(prog);
-	if (!link) {
-		fprintf(stderr, "gphtrace: cannot attach to gph:gph_state: %s\n", strerror(errno));
-		goto cleanup;
-	}
 	if (mkdir(env.pin_dir, 0700) && errno != EEXIST) {
 		fprintf(stderr, "gphtrace: cannot create %s: %s (is bpffs mounted on /sys/fs/bpf?)\n",
 			env.pin_dir, strerror(errno));
@@ -291,23 +303,15 @@ static double now(void)
 
 static int stream(void)
 {
-	struct bpf_program *prog = NULL;
 	struct ring_buffer *rb = NULL;
 	struct bpf_link *link = NULL;
 	struct gph_bpf *obj;
 	int err = EXIT_FAIL;
 	double end;
 
-	obj = load(&prog);
-	if (!obj) {
-		fprintf(stderr, "gphtrace: cannot load the BPF programs (-v shows why)\n");
+	obj = load_and_attach(&link);
+	if (!obj)
 		return EXIT_FAIL;
-	}
-	link = bpf_program__attach(prog);
-	if (!link) {
-		fprintf(stderr, "gphtrace: cannot attach to gph:gph_state: %s\n", strerror(errno));
-		goto cleanup;
-	}
 	rb = ring_buffer__new(bpf_map__fd(obj->maps.events), handle_event, NULL, NULL);
 	if (!rb) {
 		fprintf(stderr, "gphtrace: cannot open the event ring buffer: %s\n", strerror(errno));
