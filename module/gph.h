@@ -49,7 +49,6 @@ extern const struct gph_backend gph_essa_backend;
 
 /* Per-cpu statistics: always on, summed when sysfs is read. */
 struct gph_stats {
-	long nr_state[GPH_NR_STATES];	/* only in sums: derived from transitions */
 	unsigned long transitions[GPH_NR_STATES][GPH_NR_STATES];
 	unsigned long by_reason[GPH_NR_REASONS];
 	unsigned long backend_ops;	/* host and ESSA GET_STATE operations; the

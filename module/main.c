@@ -316,11 +316,12 @@ static struct attribute *gph_attrs[] = {
 static const struct attribute_group gph_attr_group = { .attrs = gph_attrs };
 
 /* stats/: one value per file, except the transition matrix. */
-static void gph_stats_sum(struct gph_stats *sum)
+static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 {
 	int cpu, i, j;
 
 	memset(sum, 0, sizeof(*sum));
+	memset(nr_state, 0, sizeof(long) * GPH_NR_STATES);
 	for_each_possible_cpu(cpu) {
 		struct gph_stats *st = per_cpu_ptr(&gph_stats, cpu);
 
@@ -339,8 +340,8 @@ static void gph_stats_sum(struct gph_stats *sum)
 	 */
 	for (i = 0; i < GPH_NR_STATES; i++)
 		for (j = 0; j < GPH_NR_STATES; j++) {
-			sum->nr_state[j] += sum->transitions[i][j];
-			sum->nr_state[i] -= sum->transitions[i][j];
+			nr_state[j] += sum->transitions[i][j];
+			nr_state[i] -= sum->transitions[i][j];
 			sum->backend_ops += sum->transitions[i][j];
 		}
 	/*
@@ -373,6 +374,7 @@ GPH_STAT_ATTR(reasons);
 static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
 {
+	long nr_state[GPH_NR_STATES];
 	struct gph_stats *sum;
 	ssize_t len = 0;
 	int i, j;
@@ -380,9 +382,9 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
 	if (!sum)
 		return -ENOMEM;
-	gph_stats_sum(sum);
+	gph_stats_sum(sum, nr_state);
 	/* Frames never touched are stable: the sum is counted from all-stable. */
-	sum->nr_state[GPH_STABLE] += gph_nr_frames;
+	nr_state[GPH_STABLE] += gph_nr_frames;
 
 	if (attr == &transitions_attr) {
 		for (i = 0; i < GPH_NR_STATES; i++)
@@ -396,7 +398,7 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 		for (i = 0; i < GPH_NR_STATES; i++)
 			if (i != GPH_BUSY)
 				len += sysfs_emit_at(buf, len, "%s %ld\n",
-						     gph_state_name(i), sum->nr_state[i]);
+						     gph_state_name(i), nr_state[i]);
 	} else if (attr == &reasons_attr) {
 		for (i = 0; i < GPH_NR_REASONS; i++)
 			len += sysfs_emit_at(buf, len, "%s %lu\n",
@@ -408,7 +410,7 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 	} else {
 		for (i = 0; i < GPH_NR_STATES; i++)
 			if (!strcmp(attr->attr.name + 3, gph_state_name(i)))
-				len = sysfs_emit(buf, "%ld\n", sum->nr_state[i]);
+				len = sysfs_emit(buf, "%ld\n", nr_state[i]);
 	}
 	kfree(sum);
 	return len;
