@@ -21,6 +21,8 @@ enum gph_state {
 	GPH_VOLATILE = 2,	/* clean cache: the host may discard it */
 	GPH_DISCARDED = 3,	/* the host discarded it; the guest must re-read */
 	GPH_BUSY = 4,		/* host-owned while the host drops or discards */
+	GPH_PENDING = 5,	/* guest-owned: deciding whether to go volatile;
+				 * the host treats it as stable */
 	GPH_NR_STATES,
 };
 
@@ -31,6 +33,8 @@ enum gph_reason {
 	GPH_REASON_LOAD = 2,	/* module load: already-free pages */
 	GPH_REASON_UNLOAD = 3,	/* module unload or disable: back to stable */
 	GPH_REASON_HOST = 4,	/* the host took or gave back a page */
+	GPH_REASON_IDLE = 5,	/* a clean page-cache folio went idle: volatile */
+	GPH_REASON_USE = 6,	/* a volatile folio is used again: stable */
 	GPH_NR_REASONS,
 };
 

@@ -10,6 +10,7 @@
 #include "states.h"
 
 struct dentry;
+struct folio;
 
 /**
  * struct gph_backend - carries page states to one kind of host
@@ -55,6 +56,8 @@ struct gph_stats {
 					 * guest's are derived from transitions */
 	unsigned long backend_nops;	/* guest operations that changed nothing */
 	unsigned long host_drops;	/* UNUSED pages the host took */
+	unsigned long discards;		/* discarded folios removed from a cache */
+	unsigned long rereads;		/* of those, read back in */
 };
 DECLARE_PER_CPU(struct gph_stats, gph_stats);
 
@@ -64,6 +67,8 @@ static inline void gph_count_backend_ops(unsigned long n)
 }
 
 void gph_host_dropped(unsigned int nr);
+void gph_moved(unsigned long pfn, enum gph_state old, enum gph_state new,
+	       enum gph_reason reason);
 
 /* Every populated zone; for_each_populated_zone() is not usable by modules. */
 #define for_each_gph_zone(nid, zone)					\
@@ -87,5 +92,18 @@ void gph_selfcheck_exit(struct dentry *dir);
 /* table.c: the emulated host, for tests and machines with no host agent. */
 int gph_emul_start(void);
 void gph_emul_stop(void);
+void gph_emul_volatile(unsigned long pfn);
+
+/* volatile.c: volatile page cache (table backend) */
+extern bool gph_volatile_on;
+extern unsigned int gph_sweep_ms;
+void gph_volatile_set_active(bool active);
+void gph_folio_idle(struct folio *folio, unsigned int extra_refs);
+bool gph_folio_stable(struct folio *folio);
+void gph_folio_discarded(struct folio *folio);
+void gph_release_discarded(unsigned long pfn);
+void gph_reread_forget(void);
+int gph_sweep_start(void);
+void gph_sweep_stop(void);
 
 #endif /* _GPH_H */

@@ -13,14 +13,17 @@
 			 { GPH_UNUSED, "unused" },			\
 			 { GPH_VOLATILE, "volatile" },			\
 			 { GPH_DISCARDED, "discarded" },		\
-			 { GPH_BUSY, "busy" })
+			 { GPH_BUSY, "busy" },				\
+			 { GPH_PENDING, "pending" })
 
 #define gph_show_reason(r)						\
 	__print_symbolic(r, { GPH_REASON_FREE, "free" },		\
 			 { GPH_REASON_ALLOC, "alloc" },			\
 			 { GPH_REASON_LOAD, "load" },			\
 			 { GPH_REASON_UNLOAD, "unload" },		\
-			 { GPH_REASON_HOST, "host" })
+			 { GPH_REASON_HOST, "host" },			\
+			 { GPH_REASON_IDLE, "idle" },			\
+			 { GPH_REASON_USE, "use" })
 
 /*
  * A run of @nr_pages frames from @pfn moved from @old to @new. Consecutive
@@ -69,6 +72,60 @@ TRACE_EVENT(gph_host,
 	TP_printk("pfn=0x%lx nr_pages=%u %s -> %s", __entry->pfn,
 		  __entry->nr_pages, gph_show_state(__entry->old),
 		  gph_show_state(__entry->new))
+);
+
+/*
+ * The guest found that the host discarded a folio and removes it from its
+ * cache (once per discarded folio); the next read of it goes to disk.
+ */
+TRACE_EVENT(gph_discard,
+	TP_PROTO(dev_t dev, unsigned long ino, unsigned long index,
+		 unsigned int order, bool swap, unsigned long pfn),
+	TP_ARGS(dev, ino, index, order, swap, pfn),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(unsigned long, ino)
+		__field(unsigned long, index)
+		__field(unsigned long, pfn)
+		__field(unsigned int, order)
+		__field(bool, swap)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->ino = ino;
+		__entry->index = index;
+		__entry->pfn = pfn;
+		__entry->order = order;
+		__entry->swap = swap;
+	),
+	TP_printk("dev=%d:%d ino=%lu index=%lu order=%u %s pfn=0x%lx",
+		  MAJOR(__entry->dev), MINOR(__entry->dev), __entry->ino,
+		  __entry->index, __entry->order,
+		  __entry->swap ? "swap" : "file", __entry->pfn)
+);
+
+/*
+ * A folio removed after a discard was read back into the cache, @delay_ns
+ * after the discard was found.
+ */
+TRACE_EVENT(gph_reread,
+	TP_PROTO(dev_t dev, unsigned long ino, unsigned long index, u64 delay_ns),
+	TP_ARGS(dev, ino, index, delay_ns),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(unsigned long, ino)
+		__field(unsigned long, index)
+		__field(u64, delay_ns)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->ino = ino;
+		__entry->index = index;
+		__entry->delay_ns = delay_ns;
+	),
+	TP_printk("dev=%d:%d ino=%lu index=%lu delay_ns=%llu",
+		  MAJOR(__entry->dev), MINOR(__entry->dev), __entry->ino,
+		  __entry->index, __entry->delay_ns)
 );
 
 #endif /* _GPH_TRACE_H */

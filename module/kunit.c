@@ -196,7 +196,26 @@ static void gph_table_guest_host_race(struct kunit *test)
 		   atomic_read(&r->host_taken), GPH_RACE_ROUNDS);
 }
 
+static void gph_table_guest_use_takes_back_or_reports_lost(struct kunit *test)
+{
+	u8 byte = GPH_VOLATILE;
+
+	KUNIT_EXPECT_EQ(test, gph_proto_guest_use(&byte), GPH_VOLATILE);
+	KUNIT_EXPECT_EQ(test, byte, GPH_STABLE);
+	byte = GPH_PENDING;
+	KUNIT_EXPECT_EQ(test, gph_proto_guest_use(&byte), GPH_PENDING);
+	KUNIT_EXPECT_EQ(test, byte, GPH_STABLE);
+	KUNIT_EXPECT_EQ(test, gph_proto_guest_use(&byte), GPH_STABLE);
+	byte = GPH_DISCARDED;
+	KUNIT_EXPECT_TRUE(test, gph_proto_lost(gph_proto_guest_use(&byte)));
+	KUNIT_EXPECT_EQ(test, byte, GPH_DISCARDED);	/* removal happens elsewhere */
+	byte = GPH_BUSY;
+	KUNIT_EXPECT_TRUE(test, gph_proto_lost(gph_proto_guest_use(&byte)));
+	KUNIT_EXPECT_EQ(test, byte, GPH_BUSY);		/* never waits for the host */
+}
+
 static struct kunit_case gph_table_cases[] = {
+	KUNIT_CASE(gph_table_guest_use_takes_back_or_reports_lost),
 	KUNIT_CASE(gph_table_guest_set_moves_and_reports_old),
 	KUNIT_CASE(gph_table_cas_fails_on_stale_old),
 	KUNIT_CASE(gph_table_guest_host_race),
@@ -229,6 +248,19 @@ static void page_states_register_rejects_incomplete_ops(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_states_register(&half), -EINVAL);
 }
 
+static void gph_dummy_idle(struct folio *folio, unsigned int extra_refs)
+{
+}
+
+/* Whoever makes folios volatile must also take them back. */
+static void page_states_register_rejects_idle_without_stable(struct kunit *test)
+{
+	struct page_states_ops ops = gph_dummy_ops;
+
+	ops.folio_idle = gph_dummy_idle;
+	KUNIT_EXPECT_EQ(test, page_states_register(&ops), -EINVAL);
+}
+
 static void page_states_register_second_is_busy(struct kunit *test)
 {
 	int err;
@@ -243,6 +275,7 @@ static void page_states_register_second_is_busy(struct kunit *test)
 
 static struct kunit_case gph_registry_cases[] = {
 	KUNIT_CASE(page_states_register_rejects_incomplete_ops),
+	KUNIT_CASE(page_states_register_rejects_idle_without_stable),
 	KUNIT_CASE(page_states_register_second_is_busy),
 	{}
 };

@@ -34,6 +34,28 @@ static char *backend = "table";
 module_param(backend, charp, 0444);
 MODULE_PARM_DESC(backend, "where page states go: table (any arch), essa (s390 with CMMA)");
 
+module_param_named(volatile, gph_volatile_on, bool, 0444);
+MODULE_PARM_DESC(volatile, "make clean idle page-cache pages volatile (table backend; default 1; also /sys/kernel/mm/gph/volatile)");
+
+static int gph_sweep_ms_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+
+	if (kstrtouint(val, 0, &ms) || ms > 3600000) {
+		pr_err("sweep_ms=%.24s: want 0 (off) .. 3600000 milliseconds\n", val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(gph_sweep_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops gph_sweep_ms_ops = {
+	.set = gph_sweep_ms_set,
+	.get = param_get_uint,
+};
+module_param_cb(sweep_ms, &gph_sweep_ms_ops, &gph_sweep_ms, 0444);
+MODULE_PARM_DESC(sweep_ms, "period of the walk that offers idle page-cache folios as volatile, 0 (off) .. 3600000 ms (default 1000; also sysfs)");
+
 static const struct gph_backend *gph_backend;
 static unsigned long gph_nr_frames;
 static bool gph_enabled;
@@ -133,6 +155,13 @@ static __always_inline void gph_set_range(unsigned long pfn, unsigned int nr,
 		gph_set_many(pfn, nr, new, reason);
 }
 
+/* A single-frame transition made outside the buddy hooks (volatile.c, emul). */
+void gph_moved(unsigned long pfn, enum gph_state old, enum gph_state new,
+	       enum gph_reason reason)
+{
+	gph_account(pfn, 1, old, new, reason);
+}
+
 /* Host-side accounting for backends whose host runs in the guest (emul). */
 void gph_host_dropped(unsigned int nr)
 {
@@ -159,7 +188,16 @@ static const struct page_states_ops gph_ops = {
 	.owner = THIS_MODULE,
 	.buddy_free = gph_free_pages,
 	.buddy_alloc = gph_alloc_pages,
+	.folio_idle = gph_folio_idle,
+	.folio_stable = gph_folio_stable,
+	.folio_discarded = gph_folio_discarded,
 };
+
+/* Volatile pages need a backend whose host has no discard fault to raise. */
+static bool gph_backend_does_volatile(void)
+{
+	return gph_backend == &gph_table_backend;
+}
 
 /* --- zones -------------------------------------------------------------- */
 
@@ -181,10 +219,14 @@ static void gph_hint_free_block(struct page *page, unsigned int order,
 		      GPH_REASON_LOAD);
 }
 
-/* Every frame back to stable; waits for the host to let go of BUSY frames. */
+/*
+ * Every frame back to stable; waits for the host to let go of BUSY frames.
+ * A discarded folio still in a cache is removed first: its content is gone.
+ */
 static void gph_all_stable(void)
 {
 	unsigned long pfn;
+	int state;
 
 	for (pfn = 0; pfn < gph_nr_frames; pfn++) {
 		if (!(pfn & 4095))
@@ -192,6 +234,12 @@ static void gph_all_stable(void)
 		/* Holes and offline memory were never hinted (and ESSA on them faults). */
 		if (!pfn_to_online_page(pfn))
 			continue;
+		state = gph_backend->get_state(pfn);
+		if (state == GPH_BUSY || state == GPH_DISCARDED) {
+			while (gph_backend->get_state(pfn) == GPH_BUSY)
+				cpu_relax();
+			gph_release_discarded(pfn);
+		}
 		if (gph_backend->get_state(pfn) != GPH_STABLE)
 			gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
 	}
@@ -221,6 +269,8 @@ static int gph_enable(void)
 	if (gph_backend->set_enabled)
 		gph_backend->set_enabled(true);
 	gph_enabled = true;
+	if (gph_backend_does_volatile())
+		gph_volatile_set_active(true);
 	return 0;
 }
 
@@ -241,10 +291,12 @@ static void gph_disable(void)
 		return;
 	if (gph_backend->set_enabled)
 		gph_backend->set_enabled(false);
+	gph_volatile_set_active(false);
 	WRITE_ONCE(gph_draining, true);
-	synchronize_rcu();
+	synchronize_rcu();	/* no make-volatile is running after this */
 	gph_all_stable();
 	page_states_unregister(&gph_ops);
+	gph_reread_forget();
 	WRITE_ONCE(gph_draining, false);
 	gph_enabled = false;
 }
@@ -306,8 +358,69 @@ static ssize_t nr_frames_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 static struct kobj_attribute nr_frames_attr = __ATTR_RO(nr_frames);
 
+static ssize_t volatile_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(gph_volatile_on));
+}
+
+/*
+ * Switching volatile off takes every volatile page back: the same drain as
+ * disable, so a plain "enabled" cycle does it.
+ */
+static ssize_t volatile_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
+{
+	bool on;
+	int err = 0;
+
+	if (kstrtobool(buf, &on)) {
+		pr_err_ratelimited("volatile: want 0 or 1\n");
+		return -EINVAL;
+	}
+	if (on && !gph_backend_does_volatile()) {
+		pr_err_ratelimited("volatile: the %s backend does not do volatile pages yet; use backend=table\n",
+				   gph_backend->name);
+		return -EOPNOTSUPP;
+	}
+	mutex_lock(&gph_mutex);
+	if (on != READ_ONCE(gph_volatile_on)) {
+		bool was_enabled = gph_enabled;
+
+		gph_disable();
+		WRITE_ONCE(gph_volatile_on, on);
+		if (was_enabled)
+			err = gph_enable();
+	}
+	mutex_unlock(&gph_mutex);
+	return err ? err : count;
+}
+static struct kobj_attribute volatile_attr = __ATTR_RW(volatile);
+
+static ssize_t sweep_ms_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(gph_sweep_ms));
+}
+
+static ssize_t sweep_ms_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
+{
+	unsigned int ms;
+
+	if (kstrtouint(buf, 0, &ms) || ms > 3600000) {
+		pr_err_ratelimited("sweep_ms: want 0 (off) .. 3600000 milliseconds\n");
+		return -EINVAL;
+	}
+	WRITE_ONCE(gph_sweep_ms, ms);
+	return count;
+}
+static struct kobj_attribute sweep_ms_attr = __ATTR_RW(sweep_ms);
+
 static struct attribute *gph_attrs[] = {
 	&enabled_attr.attr,
+	&volatile_attr.attr,
+	&sweep_ms_attr.attr,
 	&backend_attr.attr,
 	&avail_backends_attr.attr,
 	&nr_frames_attr.attr,
@@ -332,6 +445,8 @@ static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 			sum->by_reason[i] += READ_ONCE(st->by_reason[i]);
 		sum->backend_ops += READ_ONCE(st->backend_ops) + READ_ONCE(st->backend_nops);
 		sum->host_drops += READ_ONCE(st->host_drops);
+		sum->discards += READ_ONCE(st->discards);
+		sum->rereads += READ_ONCE(st->rereads);
 	}
 	/*
 	 * The hot path counts only transitions. Pages per state: what came
@@ -353,7 +468,8 @@ static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 		sum->by_reason[GPH_REASON_ALLOC] += sum->transitions[i][GPH_STABLE];
 	}
 	sum->by_reason[GPH_REASON_FREE] -= sum->by_reason[GPH_REASON_LOAD];
-	sum->by_reason[GPH_REASON_ALLOC] -= sum->by_reason[GPH_REASON_UNLOAD];
+	sum->by_reason[GPH_REASON_ALLOC] -= sum->by_reason[GPH_REASON_UNLOAD] +
+					    sum->by_reason[GPH_REASON_USE];
 }
 
 static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -367,6 +483,8 @@ GPH_STAT_ATTR(nr_volatile);
 GPH_STAT_ATTR(nr_discarded);
 GPH_STAT_ATTR(backend_ops);
 GPH_STAT_ATTR(host_drops);
+GPH_STAT_ATTR(discards);
+GPH_STAT_ATTR(rereads);
 GPH_STAT_ATTR(transitions);
 GPH_STAT_ATTR(states);
 GPH_STAT_ATTR(reasons);
@@ -387,16 +505,20 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 	nr_state[GPH_STABLE] += gph_nr_frames;
 
 	if (attr == &transitions_attr) {
+		/* Every move the books keep: the guest's, and the host's discards. */
 		for (i = 0; i < GPH_NR_STATES; i++)
 			for (j = 0; j < GPH_NR_STATES; j++)
-				if (gph_transition_allowed(i, j, GPH_ACTOR_GUEST))
+				if (i != GPH_BUSY && i != GPH_PENDING &&
+				    j != GPH_BUSY && j != GPH_PENDING &&
+				    (gph_transition_allowed(i, j, GPH_ACTOR_GUEST) ||
+				     (i == GPH_VOLATILE && j == GPH_DISCARDED)))
 					len += sysfs_emit_at(buf, len, "%s %s %lu\n",
 							     gph_state_name(i), gph_state_name(j),
 							     sum->transitions[i][j]);
 	} else if (attr == &states_attr) {
 		/* All states from one pass over the CPUs: they add up to nr_frames. */
 		for (i = 0; i < GPH_NR_STATES; i++)
-			if (i != GPH_BUSY)
+			if (i != GPH_BUSY && i != GPH_PENDING)
 				len += sysfs_emit_at(buf, len, "%s %ld\n",
 						     gph_state_name(i), nr_state[i]);
 	} else if (attr == &reasons_attr) {
@@ -407,6 +529,10 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 		len = sysfs_emit(buf, "%lu\n", sum->backend_ops);
 	} else if (attr == &host_drops_attr) {
 		len = sysfs_emit(buf, "%lu\n", sum->host_drops);
+	} else if (attr == &discards_attr) {
+		len = sysfs_emit(buf, "%lu\n", sum->discards);
+	} else if (attr == &rereads_attr) {
+		len = sysfs_emit(buf, "%lu\n", sum->rereads);
 	} else {
 		for (i = 0; i < GPH_NR_STATES; i++)
 			if (!strcmp(attr->attr.name + 3, gph_state_name(i)))
@@ -423,6 +549,8 @@ static struct attribute *gph_stats_attrs[] = {
 	&nr_discarded_attr.attr,
 	&backend_ops_attr.attr,
 	&host_drops_attr.attr,
+	&discards_attr.attr,
+	&rereads_attr.attr,
 	&transitions_attr.attr,
 	&states_attr.attr,
 	&reasons_attr.attr,
@@ -511,16 +639,26 @@ static int __init gph_init(void)
 			goto put_stats;
 	}
 	gph_selfcheck_init(&gph_debugfs);
+	if (!gph_backend_does_volatile() && gph_volatile_on) {
+		pr_info("the %s backend does not do volatile pages yet: free-page hinting only\n",
+			gph_backend->name);
+		gph_volatile_on = false;
+	}
+	err = gph_sweep_start();
+	if (err)
+		goto remove_debugfs;
 
 	mutex_lock(&gph_mutex);
 	err = gph_enable();
 	mutex_unlock(&gph_mutex);
 	if (err)
-		goto remove_debugfs;
+		goto stop_sweep;
 	pr_info("loaded: backend %s, %lu frames\n", gph_backend->name,
 		gph_nr_frames);
 	return 0;
 
+stop_sweep:
+	gph_sweep_stop();
 remove_debugfs:
 	gph_selfcheck_exit(gph_debugfs);
 	if (gph_backend->attrs)
@@ -540,6 +678,7 @@ static void __exit gph_exit(void)
 	gph_unloading = true;	/* a racing "echo 1 > enabled" must not re-register */
 	gph_disable();
 	mutex_unlock(&gph_mutex);
+	gph_sweep_stop();
 	gph_selfcheck_exit(gph_debugfs);
 	if (gph_backend->attrs)
 		sysfs_remove_group(gph_kobj, gph_backend->attrs);

@@ -12,6 +12,7 @@ const char *const gph_state_names[GPH_NR_STATES] = {
 	[GPH_VOLATILE] = "volatile",
 	[GPH_DISCARDED] = "discarded",
 	[GPH_BUSY] = "busy",
+	[GPH_PENDING] = "pending",
 };
 
 /* Must stay in sync with enum gph_reason. */
@@ -21,6 +22,8 @@ const char *const gph_reason_names[GPH_NR_REASONS] = {
 	[GPH_REASON_LOAD] = "load",
 	[GPH_REASON_UNLOAD] = "unload",
 	[GPH_REASON_HOST] = "host",
+	[GPH_REASON_IDLE] = "idle",
+	[GPH_REASON_USE] = "use",
 };
 
 #define G (1u << GPH_ACTOR_GUEST)
@@ -28,14 +31,23 @@ const char *const gph_reason_names[GPH_NR_REASONS] = {
 
 /*
  * gph_transitions[old][new]: which actor may move a page from old to new.
- * The guest owns STABLE/UNUSED/VOLATILE and leaves DISCARDED; the host only
- * takes a hinted page (UNUSED or VOLATILE) into BUSY and releases it as
- * UNUSED (dropped) or DISCARDED. Nobody but the host touches a BUSY page, so
- * a guest that finds BUSY waits for the host to finish.
+ * The guest owns STABLE/UNUSED/VOLATILE/PENDING and leaves DISCARDED; the
+ * host only takes a hinted page (UNUSED or VOLATILE) into BUSY and releases
+ * it as UNUSED (dropped) or DISCARDED. Nobody but the host touches a BUSY
+ * page, so a guest that finds BUSY waits for the host to finish (or, when
+ * it was volatile, takes it as discarded).
+ *
+ * A page goes volatile through PENDING: the guest first announces the
+ * intent, then checks the folio's refcount, then commits (or backs out).
+ * The host leaves PENDING alone, so a back-out never finds the content gone.
  */
 const unsigned char gph_transitions[GPH_NR_STATES][GPH_NR_STATES] = {
 	[GPH_STABLE] = {
 		[GPH_UNUSED] = G,
+		[GPH_PENDING] = G,
+	},
+	[GPH_PENDING] = {
+		[GPH_STABLE] = G,
 		[GPH_VOLATILE] = G,
 	},
 	[GPH_UNUSED] = {

@@ -6,7 +6,9 @@
  *
  * The host for now is emul: a kernel thread in this guest that plays the
  * host. It "drops" UNUSED frames by filling them with a poison pattern, so
- * any use of a page's old content after it was freed reads poison.
+ * any use of a page's old content after it was freed reads poison, and
+ * "discards" VOLATILE frames the same way (chaos mode), optionally taking
+ * them out of the direct map as well.
  */
 #define pr_fmt(fmt) "gph: table: " fmt
 
@@ -14,6 +16,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/page_states.h>
 #include <linux/poison.h>
 #include <linux/vmalloc.h>
 #include "gph.h"
@@ -98,7 +101,12 @@ static void gph_table_stop(void)
 
 #define GPH_EMUL_RATE_MAX	100000000UL
 
+#define GPH_EMUL_DISCARD_POISON	0x5a	/* what a discarded page reads as */
+#define GPH_EMUL_DISCARD_MAX	ULONG_MAX /* "max": at once, when it goes volatile */
+
 static unsigned long emul_rate;		/* UNUSED frames dropped per second */
+static unsigned long emul_discard_rate;	/* VOLATILE frames discarded per second */
+static bool emul_unmap;			/* discarded frames leave the direct map */
 
 static int gph_emul_rate_parse(const char *val, unsigned long *rate)
 {
@@ -126,6 +134,82 @@ static const struct kernel_param_ops gph_emul_rate_param_ops = {
 };
 module_param_cb(emul_rate, &gph_emul_rate_param_ops, &emul_rate, 0444);
 MODULE_PARM_DESC(emul_rate, "table backend: frames per second the emulated host drops, 0..100000000 (0: idle; also /sys/kernel/mm/gph/emul_rate)");
+
+static int gph_emul_discard_parse(const char *val, unsigned long *rate)
+{
+	if (sysfs_streq(val, "max")) {
+		*rate = GPH_EMUL_DISCARD_MAX;
+		return 0;
+	}
+	if (kstrtoul(val, 0, rate) || *rate > GPH_EMUL_RATE_MAX) {
+		pr_err_ratelimited("emul_discard_rate=%.24s: want 0..%lu frames per second, or max\n",
+				   val, GPH_EMUL_RATE_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int gph_emul_discard_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long rate;
+	int err = gph_emul_discard_parse(val, &rate);
+
+	if (!err)
+		WRITE_ONCE(emul_discard_rate, rate);
+	return err;
+}
+
+static int gph_emul_discard_show(char *buf)
+{
+	unsigned long rate = READ_ONCE(emul_discard_rate);
+
+	if (rate == GPH_EMUL_DISCARD_MAX)
+		return sysfs_emit(buf, "max\n");
+	return sysfs_emit(buf, "%lu\n", rate);
+}
+
+static int gph_emul_discard_param_get(char *buf, const struct kernel_param *kp)
+{
+	return gph_emul_discard_show(buf);
+}
+
+static const struct kernel_param_ops gph_emul_discard_param_ops = {
+	.set = gph_emul_discard_param_set,
+	.get = gph_emul_discard_param_get,
+};
+module_param_cb(emul_discard_rate, &gph_emul_discard_param_ops, &emul_discard_rate, 0444);
+MODULE_PARM_DESC(emul_discard_rate, "table backend: VOLATILE frames per second the emulated host discards, 0..100000000, or max: each one the moment it goes volatile (chaos; also sysfs)");
+
+/* Unmapping needs debug_pagealloc: it maps the direct map with 4K pages. */
+static int gph_emul_unmap_check(bool on)
+{
+	if (on && !(IS_ENABLED(CONFIG_DEBUG_PAGEALLOC) && debug_pagealloc_enabled())) {
+		pr_err_ratelimited("emul_unmap: needs a kernel with CONFIG_DEBUG_PAGEALLOC booted with debug_pagealloc=on\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int gph_emul_unmap_param_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+
+	if (kstrtobool(val, &on)) {
+		pr_err("emul_unmap=%.24s: want 0 or 1\n", val);
+		return -EINVAL;
+	}
+	if (gph_emul_unmap_check(on))
+		return -EINVAL;
+	WRITE_ONCE(emul_unmap, on);
+	return 0;
+}
+
+static const struct kernel_param_ops gph_emul_unmap_param_ops = {
+	.set = gph_emul_unmap_param_set,
+	.get = param_get_bool,
+};
+module_param_cb(emul_unmap, &gph_emul_unmap_param_ops, &emul_unmap, 0444);
+MODULE_PARM_DESC(emul_unmap, "table backend: take discarded frames out of the kernel direct map, so a read that skipped make-stable faults at once (needs debug_pagealloc=on; also sysfs)");
 
 static struct task_struct *gph_emul_task;
 static int gph_emul_pattern;		/* what a dropped page is filled with */
@@ -161,23 +245,82 @@ static bool gph_emul_drop(unsigned long pfn)
 	return dropped;
 }
 
+/*
+ * Host side of a discard: take the VOLATILE frame, destroy its content (and
+ * unmap it), release it as DISCARDED. Interrupts off for the BUSY window as
+ * in a drop. Also called from the guest's make-volatile path in "max" mode,
+ * so any context.
+ */
+static bool gph_emul_discard(unsigned long pfn)
+{
+	u8 *byte = gph_table_byte(pfn);
+	unsigned long flags;
+	bool discarded = false;
+
+	if (!(smp_load_acquire(&gph_table.hdr->guest_flags) & GPH_GUEST_ENABLED) ||
+	    READ_ONCE(*byte) != GPH_VOLATILE)
+		return false;
+	local_irq_save(flags);
+	gph_count_backend_ops(1);
+	if (gph_proto_move(byte, GPH_VOLATILE, GPH_BUSY, GPH_ACTOR_HOST)) {
+		struct page *page = pfn_to_page(pfn);
+
+		memset(page_address(page), GPH_EMUL_DISCARD_POISON, PAGE_SIZE);
+		if (IS_ENABLED(CONFIG_DEBUG_PAGEALLOC) && READ_ONCE(emul_unmap))
+			page_states_debug_map(page, false);
+		gph_count_backend_ops(1);
+		discarded = !WARN_ON_ONCE(!gph_proto_move(byte, GPH_BUSY, GPH_DISCARDED,
+							  GPH_ACTOR_HOST));
+	}
+	local_irq_restore(flags);
+	if (discarded) {
+		gph_moved(pfn, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
+		trace_gph_host(pfn, 1, GPH_VOLATILE, GPH_DISCARDED);
+	}
+	return discarded;
+}
+
+/* The guest made @pfn volatile: in "max" chaos the host takes it at once. */
+void gph_emul_volatile(unsigned long pfn)
+{
+	if (READ_ONCE(emul_discard_rate) == GPH_EMUL_DISCARD_MAX)
+		gph_emul_discard(pfn);
+}
+
 static int gph_emul_thread(void *unused)
 {
-	unsigned long budget, scanned, dropped;
+	unsigned long budget, dbudget, scanned, dropped, discarded, rate;
+	unsigned int tick = 0;
 
 	while (!kthread_should_stop()) {
 		budget = DIV_ROUND_UP(READ_ONCE(emul_rate) * GPH_EMUL_TICK_MS, 1000);
+		rate = READ_ONCE(emul_discard_rate);
+		/*
+		 * "max" is handled when a frame goes volatile; once a second,
+		 * sweep up any that went volatile before it was set.
+		 */
+		if (rate == GPH_EMUL_DISCARD_MAX)
+			dbudget = ++tick % (1000 / GPH_EMUL_TICK_MS) ? 0 : ULONG_MAX;
+		else
+			dbudget = DIV_ROUND_UP(rate * GPH_EMUL_TICK_MS, 1000);
 		dropped = 0;
-		/* Scan at most one full pass per tick for the budget. */
-		for (scanned = 0; dropped < budget && scanned < gph_table.nr_frames;
-		     scanned++) {
+		discarded = 0;
+		/* Scan at most one full pass per tick for the budgets. */
+		for (scanned = 0; (dropped < budget || discarded < dbudget) &&
+		     scanned < gph_table.nr_frames; scanned++) {
 			if (++gph_emul_cursor >= gph_table.nr_frames)
 				gph_emul_cursor = 0;
-			if (gph_emul_drop(gph_emul_cursor))
+			if (dropped < budget && gph_emul_drop(gph_emul_cursor))
 				dropped++;
+			else if (discarded < dbudget &&
+				 gph_emul_discard(gph_emul_cursor))
+				discarded++;
 			if (!(scanned & 1023))
 				cond_resched();
 		}
+		if (discarded)
+			WRITE_ONCE(gph_table.hdr->host_discarded,
+				   gph_table.hdr->host_discarded + discarded);
 		if (dropped) {
 			gph_host_dropped(dropped);
 			/* The host's own counter in the shared header (one writer). */
@@ -244,8 +387,51 @@ static ssize_t emul_rate_store(struct kobject *kobj, struct kobj_attribute *attr
 }
 static struct kobj_attribute emul_rate_attr = __ATTR_RW(emul_rate);
 
+static ssize_t emul_discard_rate_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return gph_emul_discard_show(buf);
+}
+
+static ssize_t emul_discard_rate_store(struct kobject *kobj,
+				       struct kobj_attribute *attr,
+				       const char *buf, size_t count)
+{
+	unsigned long rate;
+
+	if (gph_emul_discard_parse(buf, &rate))
+		return -EINVAL;
+	WRITE_ONCE(emul_discard_rate, rate);
+	return count;
+}
+static struct kobj_attribute emul_discard_rate_attr = __ATTR_RW(emul_discard_rate);
+
+static ssize_t emul_unmap_show(struct kobject *kobj, struct kobj_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(emul_unmap));
+}
+
+static ssize_t emul_unmap_store(struct kobject *kobj, struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	bool on;
+
+	if (kstrtobool(buf, &on)) {
+		pr_err_ratelimited("emul_unmap: want 0 or 1\n");
+		return -EINVAL;
+	}
+	if (gph_emul_unmap_check(on))
+		return -EINVAL;
+	WRITE_ONCE(emul_unmap, on);
+	return count;
+}
+static struct kobj_attribute emul_unmap_attr = __ATTR_RW(emul_unmap);
+
 static struct attribute *gph_table_attrs[] = {
 	&emul_rate_attr.attr,
+	&emul_discard_rate_attr.attr,
+	&emul_unmap_attr.attr,
 	NULL,
 };
 static const struct attribute_group gph_table_group = {

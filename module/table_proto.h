@@ -82,4 +82,32 @@ static inline int gph_proto_guest_set(unsigned char *byte, unsigned char new)
 	}
 }
 
+/**
+ * gph_proto_guest_use - take a frame back before using its content
+ *
+ * The caller holds a reference that a make-volatile's refcount check counts,
+ * taken with a fully ordered atomic before this call. Never waits.
+ *
+ * Return: the state found. GPH_VOLATILE or GPH_PENDING: moved to STABLE.
+ * GPH_DISCARDED or GPH_BUSY (the host is discarding it): the content is
+ * lost. Anything else: left as it was, content usable.
+ */
+static inline int gph_proto_guest_use(unsigned char *byte)
+{
+	unsigned char old;
+
+	for (;;) {
+		old = gph_proto_read(byte);
+		if (old != GPH_VOLATILE && old != GPH_PENDING)
+			return old;
+		if (gph_proto_cas(byte, &old, GPH_STABLE))
+			return old;
+	}
+}
+
+static inline bool gph_proto_lost(int state)
+{
+	return state == GPH_DISCARDED || state == GPH_BUSY;
+}
+
 #endif /* _GPH_TABLE_PROTO_H */

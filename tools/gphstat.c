@@ -28,7 +28,7 @@ enum {
 
 /* Order of enum gph_state. */
 static const char *const state_names[GPH_NR_STATES] = {
-	"stable", "unused", "volatile", "discarded", "busy",
+	"stable", "unused", "volatile", "discarded", "busy", "pending",
 };
 #define NR_SHOWN_STATES 4	/* busy is host-internal */
 
@@ -37,7 +37,8 @@ struct sample {
 	/* pages moved old -> new, by the module's counters and by BPF */
 	unsigned long long mod[GPH_NR_STATES][GPH_NR_STATES];
 	unsigned long long bpf[GPH_NR_STATES][GPH_NR_STATES];
-	unsigned long long to_unused, to_stable, backend_ops, host_drops, bpf_pages;
+	unsigned long long to_unused, to_stable, to_volatile, backend_ops, host_drops;
+	unsigned long long discards, rereads, bpf_pages;
 	int has_bpf;		/* the pinned map was readable */
 	int consistent;		/* module counters did not move while BPF was read */
 	double t;
@@ -58,8 +59,9 @@ static const char doc[] =
 "USAGE: gphstat [-i SEC] [-c COUNT] [--json]\n"
 "\n"
 "Each line: pages and MiB per state (stable, unused, volatile, discarded),\n"
-"then per second: pages hinted unused, pages made stable, backend operations\n"
-"(ESSA or compare-and-exchange) and pages the host dropped; with BPF counting\n"
+"then per second: pages hinted unused, pages made stable, pages made\n"
+"volatile, backend operations (ESSA or compare-and-exchange), pages the host\n"
+"dropped, discarded folios the guest removed, and those read back in; with BPF counting\n"
 "(gphtrace --pin), also the pages BPF saw change state. The first line\n"
 "shows states only. --json adds the transition counts by the module and by\n"
 "BPF, read as one consistent snapshot (\"consistent\": true).\n"
@@ -231,8 +233,10 @@ static int sample(struct sample *s)
 	for (i = 0; i < GPH_NR_STATES; i++) {
 		s->to_unused += s->mod[i][GPH_UNUSED];
 		s->to_stable += s->mod[i][GPH_STABLE];
+		s->to_volatile += s->mod[i][GPH_VOLATILE];
 	}
-	if (read_ull("backend_ops", &s->backend_ops) || read_ull("host_drops", &s->host_drops))
+	if (read_ull("backend_ops", &s->backend_ops) || read_ull("host_drops", &s->host_drops) ||
+	    read_ull("discards", &s->discards) || read_ull("rereads", &s->rereads))
 		return -1;
 	/*
 	 * BPF's counts: a snapshot is consistent when the module's counters
@@ -267,9 +271,10 @@ static double rate(unsigned long long now, unsigned long long then, double dt)
 }
 
 static const char *const rate_names[] = {
-	"to_unused", "to_stable", "backend_ops", "host_drops", "bpf_pages",
+	"to_unused", "to_stable", "to_volatile", "backend_ops", "host_drops",
+	"discards", "rereads", "bpf_pages",
 };
-#define NR_RATES 5
+#define NR_RATES 8	/* bpf_pages last: only with BPF */
 
 /* "transitions":[{"old":…,"new":…,"module":N[,"bpf":N]},…] for every pair seen. */
 static void print_json_transitions(const struct sample *s)
@@ -300,9 +305,12 @@ static void print(const struct sample *s, const struct sample *prev, int line)
 	if (prev) {
 		r[0] = rate(s->to_unused, prev->to_unused, dt);
 		r[1] = rate(s->to_stable, prev->to_stable, dt);
-		r[2] = rate(s->backend_ops, prev->backend_ops, dt);
-		r[3] = rate(s->host_drops, prev->host_drops, dt);
-		r[4] = rate(s->bpf_pages, prev->bpf_pages, dt);
+		r[2] = rate(s->to_volatile, prev->to_volatile, dt);
+		r[3] = rate(s->backend_ops, prev->backend_ops, dt);
+		r[4] = rate(s->host_drops, prev->host_drops, dt);
+		r[5] = rate(s->discards, prev->discards, dt);
+		r[6] = rate(s->rereads, prev->rereads, dt);
+		r[7] = rate(s->bpf_pages, prev->bpf_pages, dt);
 	}
 	if (env.json) {
 		printf("{\"pages\":{");
@@ -321,9 +329,10 @@ static void print(const struct sample *s, const struct sample *prev, int line)
 		int nr = NR_RATES - !s->has_bpf;	/* BPF column only with BPF */
 
 		if (line % 20 == 0)
-			printf("%10s %8s %10s %8s %10s %8s %10s %8s %10s %10s %10s %10s%s\n",
+			printf("%10s %8s %10s %8s %10s %8s %10s %8s %10s %10s %10s %10s %10s %10s %10s%s\n",
 			       "stable", "MiB", "unused", "MiB", "volatile", "MiB", "discarded", "MiB",
-			       "unused/s", "stable/s", "ops/s", "drops/s",
+			       "unused/s", "stable/s", "volatile/s", "ops/s", "drops/s",
+			       "discards/s", "rereads/s",
 			       s->has_bpf ? "      bpf/s" : "");
 		for (i = 0; i < NR_SHOWN_STATES; i++)
 			printf("%10lld %8lld ", s->pages[i], s->pages[i] * 4096 >> 20);

@@ -32,10 +32,10 @@ enum {
 
 /* Order of enum gph_state and enum gph_reason. */
 static const char *const state_names[GPH_NR_STATES] = {
-	"stable", "unused", "volatile", "discarded", "busy",
+	"stable", "unused", "volatile", "discarded", "busy", "pending",
 };
 static const char *const reason_names[GPH_NR_REASONS] = {
-	"free", "alloc", "load", "unload", "host",
+	"free", "alloc", "load", "unload", "host", "idle", "use",
 };
 
 static struct env {

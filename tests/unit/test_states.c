@@ -7,7 +7,6 @@ TEST(guest_owns_stable_unused_volatile)
 {
 	EXPECT_TRUE(gph_transition_allowed(GPH_STABLE, GPH_UNUSED, GPH_ACTOR_GUEST));
 	EXPECT_TRUE(gph_transition_allowed(GPH_UNUSED, GPH_STABLE, GPH_ACTOR_GUEST));
-	EXPECT_TRUE(gph_transition_allowed(GPH_STABLE, GPH_VOLATILE, GPH_ACTOR_GUEST));
 	EXPECT_TRUE(gph_transition_allowed(GPH_VOLATILE, GPH_STABLE, GPH_ACTOR_GUEST));
 	EXPECT_TRUE(gph_transition_allowed(GPH_DISCARDED, GPH_STABLE, GPH_ACTOR_GUEST));
 	EXPECT_FALSE(gph_transition_allowed(GPH_UNUSED, GPH_BUSY, GPH_ACTOR_GUEST));
@@ -29,6 +28,26 @@ TEST(host_only_takes_hinted_frames)
 	EXPECT_TRUE(gph_transition_allowed(GPH_BUSY, GPH_DISCARDED, GPH_ACTOR_HOST));
 	EXPECT_FALSE(gph_transition_allowed(GPH_BUSY, GPH_STABLE, GPH_ACTOR_HOST));
 	EXPECT_FALSE(gph_transition_allowed(GPH_STABLE, GPH_UNUSED, GPH_ACTOR_HOST));
+}
+
+/*
+ * Volatile only through the guest's PENDING intent, which the host never
+ * takes: a guest that backs out after its refcount check finds its content.
+ */
+TEST(volatile_only_through_pending)
+{
+	unsigned int s;
+
+	EXPECT_FALSE(gph_transition_allowed(GPH_STABLE, GPH_VOLATILE, GPH_ACTOR_GUEST));
+	EXPECT_TRUE(gph_transition_allowed(GPH_STABLE, GPH_PENDING, GPH_ACTOR_GUEST));
+	EXPECT_TRUE(gph_transition_allowed(GPH_PENDING, GPH_VOLATILE, GPH_ACTOR_GUEST));
+	EXPECT_TRUE(gph_transition_allowed(GPH_PENDING, GPH_STABLE, GPH_ACTOR_GUEST));
+	for (s = 0; s < GPH_NR_STATES; s++) {
+		EXPECT_FALSE(gph_transition_allowed(GPH_PENDING, s, GPH_ACTOR_HOST));
+		if (s != GPH_VOLATILE && s != GPH_STABLE)
+			EXPECT_FALSE(gph_transition_allowed(GPH_PENDING, s, GPH_ACTOR_GUEST))
+				TH_LOG("pending -> %s", gph_state_name(s));
+	}
 }
 
 /* Every legal move has exactly one owner: guest and host never share one. */

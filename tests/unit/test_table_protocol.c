@@ -85,3 +85,106 @@ TEST(guest_may_not_leave_busy_or_enter_discarded)
 }
 
 TEST_HARNESS_MAIN
+
+/*
+ * The make-volatile race (module/volatile.c) with real threads: a guest
+ * "idle" thread announces the intent, reads the refcount and commits only
+ * when nobody else holds the frame; a guest "lookup" thread takes a
+ * reference, takes the frame back with gph_proto_guest_use() and reads the
+ * content, or re-reads it when the host discarded it; a host thread discards
+ * volatile frames by poisoning them. The lookup must never read poison.
+ */
+#define VFRAMES	4
+#define VROUNDS	1000000
+
+struct vrace {
+	unsigned char state[VFRAMES];
+	int refs[VFRAMES];	/* 1: the page cache's */
+	int content[VFRAMES];	/* 1 valid, 0 poisoned by the host */
+	volatile int stop;
+	long committed, discarded, used, lost, poisoned_reads;
+};
+
+static void *vhost(void *arg)
+{
+	struct vrace *r = arg;
+	unsigned int i = 0;
+
+	while (!r->stop) {
+		unsigned int f = i++ % VFRAMES;
+
+		if (!gph_proto_move(&r->state[f], GPH_VOLATILE, GPH_BUSY, GPH_ACTOR_HOST))
+			continue;
+		__atomic_store_n(&r->content[f], 0, __ATOMIC_SEQ_CST);
+		gph_proto_move(&r->state[f], GPH_BUSY, GPH_DISCARDED, GPH_ACTOR_HOST);
+		r->discarded++;
+	}
+	return NULL;
+}
+
+static void *vidle(void *arg)
+{
+	struct vrace *r = arg;
+	unsigned int i = 0;
+
+	while (!r->stop) {
+		unsigned int f = i++ % VFRAMES;
+
+		if (!gph_proto_move(&r->state[f], GPH_STABLE, GPH_PENDING, GPH_ACTOR_GUEST))
+			continue;	/* A1 */
+		if (__atomic_load_n(&r->refs[f], __ATOMIC_SEQ_CST) == 1 &&	/* A2 */
+		    gph_proto_move(&r->state[f], GPH_PENDING, GPH_VOLATILE, GPH_ACTOR_GUEST))
+			r->committed++;
+		else
+			gph_proto_move(&r->state[f], GPH_PENDING, GPH_STABLE, GPH_ACTOR_GUEST);
+	}
+	return NULL;
+}
+
+TEST(make_volatile_against_lookup_and_discard)
+{
+	pthread_t th, ti;
+	struct vrace r;
+	long i;
+
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < VFRAMES; i++) {
+		r.refs[i] = 1;
+		r.content[i] = 1;
+	}
+	ASSERT_EQ(0, pthread_create(&th, NULL, vhost, &r));
+	ASSERT_EQ(0, pthread_create(&ti, NULL, vidle, &r));
+	for (i = 0; i < VROUNDS; i++) {
+		unsigned int f = i % VFRAMES;
+		int old;
+
+		__atomic_add_fetch(&r.refs[f], 1, __ATOMIC_SEQ_CST);	/* B1 */
+		old = gph_proto_guest_use(&r.state[f]);
+		if (gph_proto_lost(old)) {
+			/* Discarded: wait out BUSY, re-read, then it is stable. */
+			while (gph_proto_read(&r.state[f]) == GPH_BUSY)
+				;
+			__atomic_store_n(&r.content[f], 1, __ATOMIC_SEQ_CST);
+			gph_proto_guest_set(&r.state[f], GPH_STABLE);
+			r.lost++;
+		} else {
+			/* Read the content for a while: the host must not take it. */
+			for (int k = 0; k < 64; k++)
+				if (!__atomic_load_n(&r.content[f], __ATOMIC_SEQ_CST)) {
+					r.poisoned_reads++;
+					break;
+				}
+			r.used++;
+		}
+		__atomic_sub_fetch(&r.refs[f], 1, __ATOMIC_SEQ_CST);
+	}
+	r.stop = 1;
+	pthread_join(th, NULL);
+	pthread_join(ti, NULL);
+	TH_LOG("%ld committed, %ld discarded, %ld used, %ld re-read", r.committed,
+	       r.discarded, r.used, r.lost);
+	EXPECT_EQ(0, r.poisoned_reads);
+	EXPECT_GT(r.committed, 0);
+	EXPECT_GT(r.discarded, 0);
+	EXPECT_GT(r.lost, 0);
+}

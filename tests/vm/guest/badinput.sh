@@ -1,7 +1,7 @@
 # badinput: every bad module parameter and sysfs write is refused with a
 # clear error, and a refused load leaves nothing behind.
 . ./tests/lib.sh
-plan 13
+plan 20
 
 refused_with() { # refused_with "dmesg text" insmod-args...
 	msg=$1; shift
@@ -27,6 +27,12 @@ refused_with "emul_rate" emul_rate=-5
 ok $? "emul_rate=-5 refused"
 refused_with "emul_rate" emul_rate=100000001
 ok $? "emul_rate above 100000000 refused"
+refused_with "emul_discard_rate=fast: want 0..100000000 frames per second, or max" emul_discard_rate=fast
+ok $? "emul_discard_rate=fast refused, saying what it wants"
+refused_with "emul_unmap: needs a kernel with CONFIG_DEBUG_PAGEALLOC booted with debug_pagealloc=on" emul_unmap=1
+ok $? "emul_unmap=1 refused without debug_pagealloc=on, saying why"
+refused_with "sweep_ms=99999999: want 0 (off) .. 3600000 milliseconds" sweep_ms=99999999
+ok $? "sweep_ms above an hour refused"
 
 load_gph
 ok $? "insmod gph.ko with defaults"
@@ -35,13 +41,25 @@ w() { echo "$2" >"/sys/kernel/mm/gph/$1" 2>/tmp/err; }
 ok $? "enabled: '2' and 'maybe' refused ($(cat /tmp/err))"
 ! w emul_rate abc && ! w emul_rate 100000001 && ! w emul_rate -1
 ok $? "emul_rate: 'abc', 100000001 and -1 refused"
+! w emul_discard_rate fast && ! w emul_discard_rate -1 && ! w emul_unmap 1 &&
+	! w volatile maybe && ! w sweep_ms -1 && ! w sweep_ms 3600001
+ok $? "emul_discard_rate, emul_unmap, volatile and sweep_ms refuse bad values"
 ! w backend essa && ! w nr_frames 1 && ! w stats/nr_unused 0
 ok $? "read-only attributes refuse writes"
-[ "$(sysfs enabled)" = 1 ] && [ "$(sysfs emul_rate)" = 0 ]
+[ "$(sysfs enabled)" = 1 ] && [ "$(sysfs emul_rate)" = 0 ] &&
+	[ "$(sysfs emul_discard_rate)" = 0 ] && [ "$(sysfs emul_unmap)" = 0 ] &&
+	[ "$(sysfs volatile)" = 1 ] && [ "$(sysfs sweep_ms)" = 1000 ]
 ok $? "refused writes changed nothing"
+cat /mnt/data/files/* >/dev/null; sleep 2
+v=$(stat_of nr_volatile)
+w volatile 0 && [ "$(stat_of nr_volatile)" = 0 ] && [ "$(sysfs enabled)" = 1 ] &&
+	(cd /mnt/data && sha256sum -c -s MANIFEST)
+ok $? "volatile=0: all $v volatile pages stable again, data intact"
+w volatile 1 && cat /mnt/data/files/* >/dev/null && sleep 2 && [ "$(stat_of nr_volatile)" -gt 0 ]
+ok $? "volatile=1: volatile pages again ($(stat_of nr_volatile))"
 
 w enabled 0 && run_selfcheck && [ "$(selfcheck_field disagreements)" = 0 ] &&
-	[ "$(stat_of nr_unused)" = 0 ]
+	[ "$(stat_of nr_unused)" = 0 ] && [ "$(stat_of nr_volatile)" = 0 ]
 r=$?
 [ $r = 0 ] || diag "after enabled=0: nr_unused $(stat_of nr_unused); $(head -6 /tmp/selfcheck | tr '\n' ' ')"
 ok $r "enabled=0: every frame stable again"

@@ -30,3 +30,35 @@ unload_gph() {
 selfcheck_field() { awk -v k="$1" '$1 == k { print $2 }' /tmp/selfcheck; }
 run_selfcheck() { cat /sys/kernel/debug/gph/selfcheck >/tmp/selfcheck; }
 arch() { uname -m; }
+
+# --- volatile page cache and discard chaos --------------------------------
+# Chaos: the emulated host discards every folio the moment it goes volatile
+# and takes it out of the direct map (needs debug_pagealloc=on), so a read
+# that skipped make-stable reads poison or faults at once.
+chaos_load() { load_gph emul_discard_rate=max emul_unmap=1 "$@"; }
+# verify_set DIR MODE [REGEX] — read every file of DIR/MANIFEST (or those
+# matching REGEX) with `gphcat MODE`, compare with the manifest; prints the
+# number of mismatches.
+verify_set() {
+	_bad=0
+	grep -E "${3:-.}" "$1/MANIFEST" >/tmp/manifest.$$
+	while read -r _want _f; do
+		_sum=$(gphcat "$2" "$1/$_f" | sha256sum | cut -d' ' -f1)
+		if [ "$_sum" != "$_want" ]; then
+			echo "# MISMATCH: $2 $1/$_f" >&2
+			_bad=$((_bad + 1))
+		fi
+	done </tmp/manifest.$$
+	rm -f /tmp/manifest.$$
+	echo "$_bad"
+}
+# step_verify DIR MODE DESC [REGEX] — one TAP point: zero mismatches AND
+# discards happened while reading (a pass with none proves nothing).
+step_verify() {
+	_d0=$(stat_of discards)
+	_bad=$(verify_set "$1" "$2" "${4:-.}")
+	_d1=$(stat_of discards)
+	diag "$3: $_bad mismatches, $((_d1 - _d0)) discards"
+	[ "$_bad" = 0 ] && [ "$_d1" -gt "$_d0" ]
+	ok $? "$3: every file matches its manifest, with discards"
+}

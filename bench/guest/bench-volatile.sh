@@ -1,0 +1,49 @@
+# bench-volatile: one measurement for bench/run. gphbench=nomod|mod says
+# what this boot measures:
+#   nomod  cached-read throughput with gph.ko not loaded
+#   mod    the same with gph.ko loaded (volatile on, emulated host idle),
+#          then coverage over time and the cost of a discard
+. ./tests/lib.sh
+plan 3
+F=/mnt/bigset/big
+cat $F/b000 >/dev/null		# the 1 MiB file the throughput test reads, cached
+if [ "$gphbench" = mod ]; then
+	load_gph backend=table emul_rate=0
+	ok $? "insmod gph.ko backend=table (volatile on, emulated host idle)"
+else
+	! lsmod | grep -q '^gph '
+	ok $? "no gph module ($gphbench)"
+fi
+s=${gphbench_seconds:-2}
+cachedread $F/b000 4096 0.3 >/dev/null		# warm up
+cachedread $F/b000 4096 "$s" >/tmp/r4 && cachedread $F/b000 65536 "$s" >/tmp/r64
+ok $? "cachedread ran"
+echo "# $(cat /tmp/r4)"
+echo "# $(cat /tmp/r64)"
+if [ "$gphbench" != mod ]; then
+	ok 0 "no coverage to measure without the module # SKIP nomod"
+	exit 0
+fi
+
+# Coverage: read 32 MiB once, then watch what share of the clean, unmapped
+# page cache is volatile, every 100 ms for 2 s.
+vm() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+cat $F/b02[0-9] $F/b03[0-9] $F/b04[0-1] >/dev/null
+t=0
+while [ $t -le 20 ]; do
+	cand=$(( $(vm nr_file_pages) - $(vm nr_shmem) - $(vm nr_dirty) - $(vm nr_writeback) - $(vm nr_mapped) ))
+	echo "# coverage t=${t}00ms volatile=$(stat_of nr_volatile) clean_unmapped_cache=$cand pct=$(( $(stat_of nr_volatile) * 100 / cand ))"
+	sleep 0.1
+	t=$((t + 1))
+done
+# The cost of a discard: one pass over a file the host discarded page by
+# page (every read goes to disk), against one over a cached file.
+echo max >/sys/kernel/mm/gph/emul_discard_rate
+cat $F/b050 >/dev/null; sleep 0.5
+cachedread --latency $F/b050 | sed 's/^/# discarded: /'
+echo 0 >/sys/kernel/mm/gph/emul_discard_rate
+cat $F/b051 >/dev/null
+cachedread --latency $F/b051 | sed 's/^/# cached: /'
+echo "# discards $(stat_of discards) rereads $(stat_of rereads)"
+[ "$(stat_of discards)" -gt 0 ]
+ok $? "discards happened in the discard-cost pass"

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Volatile page cache: clean, idle page-cache folios are offered to the host
+ * (VOLATILE), taken back before any use (STABLE), and removed from the cache
+ * when the host discarded them (DISCARDED), so that the next read goes to
+ * disk.
+ *
+ * The race that matters, make-volatile against a lookup, is store
+ * buffering, and both sides use fully ordered atomics:
+ *
+ *   gph_folio_idle (A)                       lookup + gph_folio_stable (B)
+ *   A1 state STABLE -> PENDING (cmpxchg)     B1 folio_try_get() (refcount++)
+ *   A2 r = folio_ref_count()                 B2 s = state
+ *   A3 r == expected and the flags allow?    B3 PENDING/VOLATILE -> STABLE
+ *      PENDING -> VOLATILE (cmpxchg)            DISCARDED/BUSY: "discarded"
+ *      else PENDING -> STABLE
+ *
+ * A2 missing B1 while B2 misses A1 is forbidden: either A sees the new
+ * reference and backs out, or B sees the intent and takes the folio back
+ * (then A3's commit fails). The host never takes PENDING, so a back-out
+ * never finds the content gone. A holds the folio lock (trylock) from A1
+ * to A3: no second make-volatile can re-enter PENDING between B3 and A3
+ * and let A commit on a stale refcount.
+ *
+ * Only the table backend does volatile pages for now: mapped folios are
+ * never volatile (no host here raises a discard fault), so every use goes
+ * through a page-cache lookup that calls gph_folio_stable().
+ */
+#define pr_fmt(fmt) "gph: " fmt
+
+#include <linux/hash.h>
+#include <linux/kthread.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/page_states.h>
+#include <linux/pagemap.h>
+#include <linux/sched/clock.h>
+#include <linux/spinlock.h>
+#include "gph.h"
+#include "gph_trace.h"
+#include "table.h"
+
+/* --- conditions --------------------------------------------------------- */
+
+/*
+ * Every condition for volatile except "no unknown references". Read after
+ * the refcount (A2): whoever sets a disqualifying flag (dirty, locked,
+ * mapped, private) holds a reference, so a refcount that matches means the
+ * flags seen after it are current. Caller holds RCU (the mapping).
+ */
+static bool gph_folio_may_be_volatile(struct folio *folio)
+{
+	struct address_space *mapping = READ_ONCE(folio->mapping);
+
+	if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS))
+		return false;	/* truncated, anon or movable */
+	if (folio_test_large(folio) || folio_test_swapbacked(folio) ||
+	    folio_test_swapcache(folio) || folio_test_hugetlb(folio))
+		return false;
+	if (!folio_test_uptodate(folio) || folio_test_dirty(folio) ||
+	    folio_test_writeback(folio) || folio_has_private(folio) ||
+	    folio_test_hwpoison(folio))
+		return false;
+	/* mlocked or in an unevictable mapping: never volatile. */
+	if (!folio_test_lru(folio) || folio_test_unevictable(folio) ||
+	    folio_test_mlocked(folio) || mapping_unevictable(mapping))
+		return false;
+	/* No discard fault on this host: a mapped folio stays stable. */
+	if (folio_mapped(folio))
+		return false;
+	return !mapping_release_always(mapping);
+}
+
+/* --- make volatile ------------------------------------------------------ */
+
+bool gph_volatile_on = true;
+static bool gph_volatile_active;	/* on, enabled, not draining */
+
+void gph_volatile_set_active(bool active)
+{
+	WRITE_ONCE(gph_volatile_active, active && READ_ONCE(gph_volatile_on));
+}
+
+static inline u8 *gph_volatile_byte(struct folio *folio)
+{
+	unsigned long pfn = folio_pfn(folio);
+
+	return pfn < gph_table.nr_frames ? &gph_table.states[pfn] : NULL;
+}
+
+static void gph_reread_check(struct folio *folio);
+
+/* page_states_ops.folio_idle: any context; never sleeps or waits. */
+void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
+{
+	bool committed = false;
+	u8 *byte;
+	int refs;
+
+	gph_reread_check(folio);
+	if (!READ_ONCE(gph_volatile_active) || !gph_folio_may_be_volatile(folio))
+		return;
+	if (!folio_try_get(folio))
+		return;
+	byte = gph_volatile_byte(folio);
+	if (!byte || READ_ONCE(*byte) != GPH_STABLE)
+		goto put;
+	if (!folio_trylock(folio))
+		goto put;
+	/* A1: a fully ordered cmpxchg; the host leaves PENDING alone. */
+	if (!gph_proto_move(byte, GPH_STABLE, GPH_PENDING, GPH_ACTOR_GUEST))
+		goto unlock;
+	refs = folio_ref_count(folio);	/* A2 */
+	smp_rmb();			/* the refcount before the flags */
+	/* Expected: the page cache's, ours, and the caller's known ones. */
+	if (refs == 2 + extra_refs && gph_folio_may_be_volatile(folio) &&
+	    gph_proto_move(byte, GPH_PENDING, GPH_VOLATILE, GPH_ACTOR_GUEST))
+		committed = true;
+	else	/* may fail: a lookup already took it back */
+		gph_proto_move(byte, GPH_PENDING, GPH_STABLE, GPH_ACTOR_GUEST);
+	if (committed) {
+		gph_moved(folio_pfn(folio), GPH_STABLE, GPH_VOLATILE,
+			  GPH_REASON_IDLE);
+		gph_emul_volatile(folio_pfn(folio));
+	}
+unlock:
+	folio_unlock(folio);
+put:
+	folio_put(folio);
+}
+
+/* --- make stable -------------------------------------------------------- */
+
+/* page_states_ops.folio_stable: after a fully ordered reference; any context. */
+bool gph_folio_stable(struct folio *folio)
+{
+	u8 *byte = gph_volatile_byte(folio);
+	int old;
+
+	if (!byte)
+		return true;
+	old = gph_proto_guest_use(byte);	/* B2, B3 */
+	if (old == GPH_VOLATILE)
+		gph_moved(folio_pfn(folio), GPH_VOLATILE, GPH_STABLE, GPH_REASON_USE);
+	return !gph_proto_lost(old);
+}
+
+/* --- discards and re-reads ---------------------------------------------- */
+
+/*
+ * Recently removed folios, so that their next read can be counted as a
+ * re-read and timed. Lossy by design: a slot is overwritten by the next
+ * discard that hashes to it.
+ */
+#define GPH_REREAD_SLOTS	1024
+static struct gph_reread_slot {
+	struct address_space *mapping;
+	pgoff_t index;
+	u64 ns;
+} gph_reread_slots[GPH_REREAD_SLOTS];
+static DEFINE_RAW_SPINLOCK(gph_reread_lock);
+static atomic_t gph_reread_pending = ATOMIC_INIT(0);
+
+static inline struct gph_reread_slot *gph_reread_slot(struct address_space *mapping,
+						      pgoff_t index)
+{
+	return &gph_reread_slots[hash_long((unsigned long)mapping ^ index, 10)];
+}
+
+static void gph_folio_ids(struct address_space *mapping, dev_t *dev,
+			  unsigned long *ino)
+{
+	struct inode *host = mapping->host;
+
+	*dev = host && host->i_sb ? host->i_sb->s_dev : 0;
+	*ino = host ? host->i_ino : 0;
+}
+
+/* page_states_ops.folio_discarded: @folio is locked and still in its mapping. */
+void gph_folio_discarded(struct folio *folio)
+{
+	struct address_space *mapping = folio->mapping;
+	struct gph_reread_slot *slot = gph_reread_slot(mapping, folio->index);
+	unsigned long flags, ino;
+	dev_t dev;
+
+	gph_folio_ids(mapping, &dev, &ino);
+	trace_gph_discard(dev, ino, folio->index, folio_order(folio), false,
+			  folio_pfn(folio));
+	this_cpu_inc(gph_stats.discards);
+	raw_spin_lock_irqsave(&gph_reread_lock, flags);
+	if (!slot->mapping)
+		atomic_inc(&gph_reread_pending);
+	slot->mapping = mapping;
+	slot->index = folio->index;
+	slot->ns = local_clock();
+	raw_spin_unlock_irqrestore(&gph_reread_lock, flags);
+}
+
+/* A folio that was removed after a discard is back and uptodate: a re-read. */
+static void gph_reread_check(struct folio *folio)
+{
+	struct address_space *mapping;
+	struct gph_reread_slot *slot;
+	unsigned long flags, ino;
+	u64 then = 0;
+	dev_t dev;
+
+	if (likely(!atomic_read(&gph_reread_pending)))
+		return;
+	mapping = READ_ONCE(folio->mapping);
+	if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS) ||
+	    !folio_test_uptodate(folio))
+		return;
+	slot = gph_reread_slot(mapping, folio->index);
+	if (READ_ONCE(slot->mapping) != mapping)
+		return;
+	raw_spin_lock_irqsave(&gph_reread_lock, flags);
+	if (slot->mapping == mapping && slot->index == folio->index) {
+		then = slot->ns;
+		slot->mapping = NULL;
+		atomic_dec(&gph_reread_pending);
+	}
+	raw_spin_unlock_irqrestore(&gph_reread_lock, flags);
+	if (!then)
+		return;
+	this_cpu_inc(gph_stats.rereads);
+	gph_folio_ids(mapping, &dev, &ino);	/* RCU: the inode outlives us */
+	trace_gph_reread(dev, ino, folio->index, local_clock() - then);
+}
+
+/* Forget every pending re-read (the mappings may go away once we unload). */
+void gph_reread_forget(void)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&gph_reread_lock, flags);
+	memset(gph_reread_slots, 0, sizeof(gph_reread_slots));
+	atomic_set(&gph_reread_pending, 0);
+	raw_spin_unlock_irqrestore(&gph_reread_lock, flags);
+}
+
+/*
+ * Disable: a frame left DISCARDED may still be a folio in a page cache
+ * whose content is gone. Remove it (the hooks are still registered), so
+ * that no one reads it as stable after we leave. Sleeps.
+ */
+void gph_release_discarded(unsigned long pfn)
+{
+	struct page *page = pfn_to_online_page(pfn);
+	struct folio *folio;
+
+	if (!page)
+		return;
+	folio = page_folio(page);
+	if (!folio_try_get(folio))
+		return;		/* free, or being freed: its content is no one's */
+	if (folio == page_folio(page) && page_states_folio_candidate(folio) &&
+	    READ_ONCE(gph_table.states[pfn]) == GPH_DISCARDED) {
+		page_states_discard(folio, 0);	/* consumes our reference */
+		return;
+	}
+	folio_put(folio);
+}
+
+/* --- sweeper ------------------------------------------------------------ */
+
+/*
+ * Folios that went idle through a plain folio_put() pass no hook: a low-rate
+ * walk over the frames offers every idle page-cache folio once per period.
+ */
+unsigned int gph_sweep_ms = 1000;
+static struct task_struct *gph_sweep_task;
+
+static void gph_sweep_frame(unsigned long pfn)
+{
+	struct page *page = pfn_to_online_page(pfn);
+	struct folio *folio;
+
+	/* Cheap filters first: only LRU pages, not anon, not yet hinted. */
+	if (!page || !PageLRU(page) || PageAnon(page) ||
+	    READ_ONCE(gph_table.states[pfn]) != GPH_STABLE)
+		return;
+	folio = page_folio(page);
+	if (!folio_try_get(folio))
+		return;
+	if (folio == page_folio(page) && page_states_folio_candidate(folio)) {
+		rcu_read_lock();	/* disable waits for this with synchronize_rcu() */
+		gph_folio_idle(folio, 1);
+		rcu_read_unlock();
+	}
+	folio_put(folio);
+}
+
+static int gph_sweep_thread(void *unused)
+{
+	unsigned long pfn;
+
+	while (!kthread_should_stop()) {
+		unsigned int ms = READ_ONCE(gph_sweep_ms);
+
+		if (ms && READ_ONCE(gph_volatile_active)) {
+			for (pfn = 0; pfn < gph_table.nr_frames; pfn++) {
+				if (!(pfn & 1023)) {
+					cond_resched();
+					if (kthread_should_stop())
+						return 0;
+				}
+				gph_sweep_frame(pfn);
+			}
+		}
+		schedule_timeout_interruptible(msecs_to_jiffies(ms ? ms : 1000));
+	}
+	return 0;
+}
+
+int gph_sweep_start(void)
+{
+	gph_sweep_task = kthread_run(gph_sweep_thread, NULL, "gph_sweep");
+	if (IS_ERR(gph_sweep_task)) {
+		int err = PTR_ERR(gph_sweep_task);
+
+		gph_sweep_task = NULL;
+		return err;
+	}
+	return 0;
+}
+
+void gph_sweep_stop(void)
+{
+	if (gph_sweep_task)
+		kthread_stop(gph_sweep_task);
+	gph_sweep_task = NULL;
+}

@@ -1,0 +1,32 @@
+# chaos-race: discard chaos against buffered reads mixed with O_DIRECT reads
+# and writes, and against truncate/extend/rewrite racing readers. Issue 4
+# scenarios 4-5.
+# gph-vm: mem=160M
+# gph-vm: append=debug_pagealloc=on
+. ./tests/lib.sh
+plan 7
+
+chaos_load
+ok $? "insmod gph.ko emul_discard_rate=max emul_unmap=1"
+B=/mnt/bigset
+# Buffered readers in the background while O_DIRECT reads check every file.
+(verify_set $B read 'b0[0-4]' >/tmp/bg.bad) &
+step_verify $B direct "O_DIRECT reads while buffered readers run" 'b0[0-4]'
+wait
+[ "$(cat /tmp/bg.bad)" = 0 ]
+ok $? "the buffered readers beside them matched too"
+mkdir -p /mnt/scratch
+d0=$(stat_of discards)
+pagerace direct /mnt/scratch/direct 20
+ok $? "pagerace direct: O_DIRECT writes against buffered and O_DIRECT readers"
+pagerace truncate /mnt/scratch/trunc 20
+ok $? "pagerace truncate: truncate, extend, rewrite, fadvise against readers"
+d1=$(stat_of discards)
+diag "discards during the races: $((d1 - d0))"
+[ "$d1" -gt "$d0" ]
+ok $? "folios were discarded during the races"
+run_selfcheck
+[ "$(selfcheck_field disagreements)" = 0 ]
+ok $? "self-check: zero disagreements"
+unload_gph
+ok $? "rmmod gph"

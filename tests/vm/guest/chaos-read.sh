@@ -1,0 +1,28 @@
+# chaos-read: discard chaos (every volatile folio discarded at once, and
+# unmapped) against buffered sequential and random reads of a data set larger
+# than RAM, mmap reads, sendfile and splice. Issue 4 scenarios 1-3.
+# gph-vm: mem=160M
+# gph-vm: append=debug_pagealloc=on
+. ./tests/lib.sh
+plan 10
+
+chaos_load
+ok $? "insmod gph.ko emul_discard_rate=max emul_unmap=1"
+diag "volatile=$(sysfs volatile) emul_discard_rate=$(sysfs emul_discard_rate) emul_unmap=$(sysfs emul_unmap)"
+B=/mnt/bigset
+step_verify $B read "sequential buffered reads (192 MiB, guest 160 MiB)"
+step_verify $B read "sequential buffered reads, second pass"
+# The other read paths on a third of the set (64 MiB each).
+step_verify $B random "random 4 KiB preads" 'b0[0-5]'
+step_verify $B mmap "mmap reads" 'b0[6-9]|b1[0-1]'
+step_verify $B sendfile "sendfile to a pipe" 'b1[2-7]'
+step_verify $B splice "splice to a pipe" 'b1[8-9]|b0[0-3]'
+
+diag "discards $(stat_of discards), re-reads $(stat_of rereads), volatile now $(stat_of nr_volatile)"
+[ "$(stat_of rereads)" -gt 0 ]
+ok $? "re-reads of discarded folios were counted"
+run_selfcheck
+[ "$(selfcheck_field disagreements)" = 0 ]
+ok $? "self-check: zero disagreements"
+unload_gph
+ok $? "rmmod gph"
