@@ -508,10 +508,7 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 		/* Every move the books keep: the guest's, and the host's discards. */
 		for (i = 0; i < GPH_NR_STATES; i++)
 			for (j = 0; j < GPH_NR_STATES; j++)
-				if (i != GPH_BUSY && i != GPH_PENDING &&
-				    j != GPH_BUSY && j != GPH_PENDING &&
-				    (gph_transition_allowed(i, j, GPH_ACTOR_GUEST) ||
-				     (i == GPH_VOLATILE && j == GPH_DISCARDED)))
+				if (gph_transition_counted(i, j))
 					len += sysfs_emit_at(buf, len, "%s %s %lu\n",
 							     gph_state_name(i), gph_state_name(j),
 							     sum->transitions[i][j]);

@@ -72,6 +72,22 @@ const unsigned char gph_transitions[GPH_NR_STATES][GPH_NR_STATES] = {
 #undef G
 #undef H
 
+/*
+ * The moves the statistics keep: what each side does, with the guest's
+ * PENDING detour folded into STABLE -> VOLATILE and the host's BUSY window
+ * into VOLATILE -> DISCARDED (a drop, UNUSED -> BUSY -> UNUSED, moves nothing).
+ */
+bool gph_transition_counted(unsigned int old, unsigned int new)
+{
+	if (old >= GPH_NR_STATES || new >= GPH_NR_STATES || old == new ||
+	    old == GPH_BUSY || old == GPH_PENDING ||
+	    new == GPH_BUSY || new == GPH_PENDING)
+		return false;
+	return gph_transition_allowed(old, new, GPH_ACTOR_GUEST) ||
+	       (old == GPH_STABLE && new == GPH_VOLATILE) ||
+	       (old == GPH_VOLATILE && new == GPH_DISCARDED);
+}
+
 const char *gph_state_name(unsigned int state)
 {
 	return state < GPH_NR_STATES ? gph_state_names[state] : "invalid";

@@ -38,6 +38,7 @@ static inline bool gph_transition_allowed(unsigned int old, unsigned int new,
 		return false;
 	return gph_transitions[old][new] & (1u << actor);
 }
+bool gph_transition_counted(unsigned int old, unsigned int new);
 const char *gph_state_name(unsigned int state);
 const char *gph_reason_name(unsigned int reason);
 

@@ -50,6 +50,22 @@ TEST(volatile_only_through_pending)
 	}
 }
 
+/* The books keep net moves: never the transient PENDING or BUSY. */
+TEST(counted_transitions)
+{
+	unsigned int s;
+
+	EXPECT_TRUE(gph_transition_counted(GPH_STABLE, GPH_VOLATILE));
+	EXPECT_TRUE(gph_transition_counted(GPH_VOLATILE, GPH_DISCARDED));
+	EXPECT_TRUE(gph_transition_counted(GPH_VOLATILE, GPH_STABLE));
+	EXPECT_TRUE(gph_transition_counted(GPH_DISCARDED, GPH_UNUSED));
+	EXPECT_FALSE(gph_transition_counted(GPH_UNUSED, GPH_UNUSED));
+	for (s = 0; s < GPH_NR_STATES; s++) {
+		EXPECT_FALSE(gph_transition_counted(s, GPH_PENDING));
+		EXPECT_FALSE(gph_transition_counted(GPH_BUSY, s));
+	}
+}
+
 /* Every legal move has exactly one owner: guest and host never share one. */
 TEST(no_transition_has_two_owners)
 {

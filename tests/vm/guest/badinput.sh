@@ -1,7 +1,7 @@
 # badinput: every bad module parameter and sysfs write is refused with a
 # clear error, and a refused load leaves nothing behind.
 . ./tests/lib.sh
-plan 20
+plan 19
 
 refused_with() { # refused_with "dmesg text" insmod-args...
 	msg=$1; shift

@@ -4,7 +4,7 @@
 # gph-vm: mem=160M
 # gph-vm: append=debug_pagealloc=on
 . ./tests/lib.sh
-plan 7
+plan 8
 
 chaos_load
 ok $? "insmod gph.ko emul_discard_rate=max emul_unmap=1"
