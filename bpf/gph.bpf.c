@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gph page-state transitions from the module's gph:gph_state tracepoint:
- * counted into a BTF-typed hash map (pinned as /sys/fs/bpf/gph/transitions
- * by `gphtrace --pin`, so `bpftool map dump pinned` prints state names), and,
- * when gphtrace streams, sent to user space through a ring buffer.
+ * gph page-state transitions and discards from the module's tracepoints
+ * (gph:gph_state, gph_host, gph_discard, gph_reread), counted into BTF-typed
+ * maps that `gphtrace --pin` pins under /sys/fs/bpf/gph/ (so `bpftool map
+ * dump pinned` prints state names and field names), and, when gphtrace
+ * streams, sent to user space through a ring buffer:
+ *
+ *   transitions         old x new x reason -> events, pages
+ *   discards_by_file    {dev, ino} -> discards (gph_discard), rereads (gph_reread)
+ *   discards_by_cgroup  cgroup id of the task that found the discard -> discards
+ *   volatile_lifetime   log2 histogram, ns from a frame going volatile to the
+ *                       host discarding it
+ *   reread_latency      log2 histogram of gph_reread's delay_ns: from finding
+ *                       a discard to the folio being read back
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,40 +26,111 @@ struct {
 	__type(value, struct gph_transition_val);
 } transitions SEC(".maps");
 
+/* Files beyond max_entries are not counted: the total would fall short. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct gph_file_key);
+	__type(value, struct gph_file_val);
+} discards_by_file SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct gph_cgroup_key);
+	__type(value, struct gph_cgroup_val);
+} discards_by_cgroup SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GPH_HIST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} volatile_lifetime SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GPH_HIST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} reread_latency SEC(".maps");
+
+/*
+ * When each frame went volatile (pfn -> ns). LRU: a frame that stays
+ * volatile while this many others go volatile after it is forgotten, and
+ * its discard is not in volatile_lifetime; long lifetimes are undercounted
+ * when much of memory is volatile at once.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} volatile_since SEC(".maps");
+
 /* Load-time parameters, set by gphtrace before loading. */
 const volatile bool stream = false;	/* send events to the ring buffer */
+const volatile __u32 kind_mask = 0;	/* only these event kinds (0: all) */
 const volatile __u32 targ_pid = 0;	/* only this process (0: all) */
-const volatile __u32 state_mask = 0;	/* only events touching these states (0: all) */
+const volatile __u32 state_mask = 0;	/* only transitions touching these states (0: all) */
+const volatile __u32 targ_dev = 0;	/* with targ_ino: only discards of this */
+const volatile __u64 targ_ino = 0;	/* file (kernel dev_t; 0: all) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-static __always_inline void emit(unsigned long pfn, unsigned int nr_pages,
-				 unsigned int old, unsigned int new, unsigned int reason)
+static __always_inline unsigned int log2_u64(__u64 v)
 {
-	struct gph_state_event *e;
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	unsigned int r = 0;
 
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) r += 1;
+	return r;
+}
+
+static __always_inline void hist_add(void *hist, __u64 v)
+{
+	__u32 slot = log2_u64(v);
+	__u64 *count;
+
+	count = bpf_map_lookup_elem(hist, &slot);
+	if (count)
+		__sync_fetch_and_add(count, 1);
+}
+
+/* The stream's filters; fills the common header on success. */
+static __always_inline struct gph_event *reserve(unsigned int kind)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct gph_event *e;
+
+	if (!stream || (kind_mask && !(kind_mask & (1u << kind))))
+		return NULL;
 	if (targ_pid && pid != targ_pid)
-		return;
-	if (state_mask && !(state_mask & ((1u << old) | (1u << new))))
-		return;
+		return NULL;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e)
-		return;
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
-	e->pfn = pfn;
-	e->nr_pages = nr_pages;
+	e->kind = kind;
 	e->pid = pid;
-	e->old = old;
-	e->new = new;
-	e->reason = reason;
-	e->pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	return e;
 }
+
+static __always_inline bool file_wanted(__u32 dev, __u64 ino)
+{
+	return !targ_ino || (dev == targ_dev && ino == targ_ino);
+}
+
+/* --- gph_state --------------------------------------------------------- */
 
 static __always_inline void count(unsigned int nr_pages, unsigned int old,
 				  unsigned int new, unsigned int reason)
@@ -69,14 +149,38 @@ static __always_inline void count(unsigned int nr_pages, unsigned int old,
 	__sync_fetch_and_add(&val->pages, nr_pages);
 }
 
+static __always_inline void on_state(unsigned long pfn, unsigned int nr_pages,
+				     unsigned int old, unsigned int new,
+				     unsigned int reason)
+{
+	struct gph_event *e;
+
+	count(nr_pages, old, new, reason);
+	/* Volatile runs are single frames (order-0 folios only, for now). */
+	if (new == GPH_VOLATILE) {
+		__u64 key = pfn, now = bpf_ktime_get_ns();
+
+		bpf_map_update_elem(&volatile_since, &key, &now, BPF_ANY);
+	}
+	if (state_mask && !(state_mask & ((1u << old) | (1u << new))))
+		return;
+	e = reserve(GPH_EV_STATE);
+	if (!e)
+		return;
+	e->state.pfn = pfn;
+	e->state.nr_pages = nr_pages;
+	e->state.old = old;
+	e->state.new = new;
+	e->state.reason = reason;
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* Preferred: typed arguments through the module's BTF. */
 SEC("tp_btf/gph_state")
 int BPF_PROG(gph_state_btf, unsigned long pfn, unsigned int nr_pages,
 	     unsigned int old, unsigned int new, unsigned int reason)
 {
-	count(nr_pages, old, new, reason);
-	if (stream)
-		emit(pfn, nr_pages, old, new, reason);
+	on_state(pfn, nr_pages, old, new, reason);
 	return 0;
 }
 
@@ -85,9 +189,142 @@ SEC("raw_tp/gph_state")
 int BPF_PROG(gph_state_raw, unsigned long pfn, unsigned int nr_pages,
 	     unsigned int old, unsigned int new, unsigned int reason)
 {
-	count(nr_pages, old, new, reason);
-	if (stream)
-		emit(pfn, nr_pages, old, new, reason);
+	on_state(pfn, nr_pages, old, new, reason);
+	return 0;
+}
+
+/* --- gph_host: the end of a volatile lifetime ---------------------------- */
+
+static __always_inline void on_host(unsigned long pfn, unsigned int old,
+				    unsigned int new)
+{
+	__u64 key = pfn, *since;
+
+	if (old != GPH_VOLATILE || new != GPH_DISCARDED)
+		return;
+	since = bpf_map_lookup_elem(&volatile_since, &key);
+	if (!since)
+		return;
+	hist_add(&volatile_lifetime, bpf_ktime_get_ns() - *since);
+	bpf_map_delete_elem(&volatile_since, &key);
+}
+
+SEC("tp_btf/gph_host")
+int BPF_PROG(gph_host_btf, unsigned long pfn, unsigned int nr_pages,
+	     unsigned int old, unsigned int new)
+{
+	on_host(pfn, old, new);
+	return 0;
+}
+
+SEC("raw_tp/gph_host")
+int BPF_PROG(gph_host_raw, unsigned long pfn, unsigned int nr_pages,
+	     unsigned int old, unsigned int new)
+{
+	on_host(pfn, old, new);
+	return 0;
+}
+
+/* --- gph_discard and gph_reread: per file, per cgroup -------------------- */
+
+static __always_inline struct gph_file_val *file_val(__u32 dev, __u64 ino)
+{
+	struct gph_file_key key = { .dev = dev, .ino = ino };
+	struct gph_file_val zero = {}, *val;
+
+	val = bpf_map_lookup_elem(&discards_by_file, &key);
+	if (!val) {
+		bpf_map_update_elem(&discards_by_file, &key, &zero, BPF_NOEXIST);
+		val = bpf_map_lookup_elem(&discards_by_file, &key);
+	}
+	return val;
+}
+
+static __always_inline void on_discard(__u32 dev, __u64 ino, __u64 index,
+				       unsigned int order, bool swap, __u64 pfn)
+{
+	struct gph_cgroup_key ckey = { .cgroup_id = bpf_get_current_cgroup_id() };
+	struct gph_cgroup_val czero = {}, *cval;
+	struct gph_file_val *val;
+	struct gph_event *e;
+
+	val = file_val(dev, ino);
+	if (val)
+		__sync_fetch_and_add(&val->discards, 1);
+	cval = bpf_map_lookup_elem(&discards_by_cgroup, &ckey);
+	if (!cval) {
+		bpf_map_update_elem(&discards_by_cgroup, &ckey, &czero, BPF_NOEXIST);
+		cval = bpf_map_lookup_elem(&discards_by_cgroup, &ckey);
+	}
+	if (cval)
+		__sync_fetch_and_add(&cval->discards, 1);
+
+	if (!file_wanted(dev, ino))
+		return;
+	e = reserve(GPH_EV_DISCARD);
+	if (!e)
+		return;
+	e->discard.dev = dev;
+	e->discard.ino = ino;
+	e->discard.index = index;
+	e->discard.pfn = pfn;
+	e->discard.order = order;
+	e->discard.swap = swap;
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/gph_discard")
+int BPF_PROG(gph_discard_btf, dev_t dev, unsigned long ino, unsigned long index,
+	     unsigned int order, bool swap, unsigned long pfn)
+{
+	on_discard(dev, ino, index, order, swap, pfn);
+	return 0;
+}
+
+SEC("raw_tp/gph_discard")
+int BPF_PROG(gph_discard_raw, dev_t dev, unsigned long ino, unsigned long index,
+	     unsigned int order, bool swap, unsigned long pfn)
+{
+	on_discard(dev, ino, index, order, swap, pfn);
+	return 0;
+}
+
+static __always_inline void on_reread(__u32 dev, __u64 ino, __u64 index,
+				      __u64 delay_ns)
+{
+	struct gph_file_val *val;
+	struct gph_event *e;
+
+	val = file_val(dev, ino);
+	if (val)
+		__sync_fetch_and_add(&val->rereads, 1);
+	hist_add(&reread_latency, delay_ns);
+
+	if (!file_wanted(dev, ino))
+		return;
+	e = reserve(GPH_EV_REREAD);
+	if (!e)
+		return;
+	e->reread.dev = dev;
+	e->reread.ino = ino;
+	e->reread.index = index;
+	e->reread.delay_ns = delay_ns;
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/gph_reread")
+int BPF_PROG(gph_reread_btf, dev_t dev, unsigned long ino, unsigned long index,
+	     u64 delay_ns)
+{
+	on_reread(dev, ino, index, delay_ns);
+	return 0;
+}
+
+SEC("raw_tp/gph_reread")
+int BPF_PROG(gph_reread_raw, dev_t dev, unsigned long ino, unsigned long index,
+	     u64 delay_ns)
+{
+	on_reread(dev, ino, index, delay_ns);
 	return 0;
 }
 

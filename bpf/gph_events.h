@@ -18,17 +18,79 @@ struct gph_transition_val {
 	__u64 pages;
 };
 
-/* One gph_state event, streamed through the "events" ring buffer. */
-struct gph_state_event {
+/*
+ * Key of the pinned "discards_by_file" map: the file of a discarded folio.
+ * dev is the kernel's dev_t as the tracepoints carry it, MKDEV(major, minor)
+ * = major << 20 | minor, not user space's st_dev encoding.
+ */
+struct gph_file_key {
+	__u32 dev;
+	__u32 pad;
+	__u64 ino;
+};
+
+/* Value: gph_discard events (folios removed), gph_reread events (read back). */
+struct gph_file_val {
+	__u64 discards;
+	__u64 rereads;
+};
+
+/* Key of the pinned "discards_by_cgroup" map: the task's cgroup v2 id. */
+struct gph_cgroup_key {
+	__u64 cgroup_id;
+};
+
+/* Value: gph_discard events seen by tasks of that cgroup. */
+struct gph_cgroup_val {
+	__u64 discards;
+};
+
+/*
+ * The log2 histograms ("volatile_lifetime", "reread_latency") are arrays of
+ * GPH_HIST_SLOTS counters; slot n counts values in [2^n, 2^(n+1)) ns (slot 0
+ * also counts 0).
+ */
+#define GPH_HIST_SLOTS 64
+
+/* Kinds of streamed events; bit (1 << kind) in the kind_mask parameter. */
+enum gph_event_kind {
+	GPH_EV_STATE = 0,	/* gph:gph_state */
+	GPH_EV_DISCARD = 1,	/* gph:gph_discard */
+	GPH_EV_REREAD = 2,	/* gph:gph_reread */
+};
+
+/* One event, streamed through the "events" ring buffer. */
+struct gph_event {
 	__u64 ts_ns;
-	__u64 pfn;
-	__u32 nr_pages;
+	__u32 kind;		/* enum gph_event_kind */
 	__u32 pid;
-	__u8 old;
-	__u8 new;
-	__u8 reason;
-	__u8 pad;
 	char comm[16];
+	union {
+		struct {
+			__u64 pfn;
+			__u32 nr_pages;
+			__u8 old;
+			__u8 new;
+			__u8 reason;
+			__u8 pad;
+		} state;
+		struct {
+			__u64 ino;
+			__u64 index;
+			__u64 pfn;
+			__u32 dev;	/* kernel dev_t, as in gph_file_key */
+			__u8 order;
+			__u8 swap;
+			__u16 pad;
+		} discard;
+		struct {
+			__u64 ino;
+			__u64 index;
+			__u64 delay_ns;
+			__u32 dev;
+			__u32 pad;
+		} reread;
+	};
 };
 
 #endif /* _GPH_EVENTS_H */

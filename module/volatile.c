@@ -186,8 +186,11 @@ void gph_folio_discarded(struct folio *folio)
 	dev_t dev;
 
 	gph_folio_ids(mapping, &dev, &ino);
+	/* Interrupts off, as for gph_state: BPF must not miss a nested event. */
+	local_irq_save(flags);
 	trace_gph_discard(dev, ino, folio->index, folio_order(folio), false,
 			  folio_pfn(folio));
+	local_irq_restore(flags);
 	this_cpu_inc(gph_stats.discards);
 	raw_spin_lock_irqsave(&gph_reread_lock, flags);
 	if (!slot->mapping)
@@ -225,9 +228,11 @@ static void gph_reread_check(struct folio *folio)
 	raw_spin_unlock_irqrestore(&gph_reread_lock, flags);
 	if (!then)
 		return;
-	this_cpu_inc(gph_stats.rereads);
 	gph_folio_ids(mapping, &dev, &ino);	/* RCU: the inode outlives us */
+	local_irq_save(flags);
 	trace_gph_reread(dev, ino, folio->index, local_clock() - then);
+	local_irq_restore(flags);
+	this_cpu_inc(gph_stats.rereads);	/* after the trace, as gph_account() */
 }
 
 /* Forget every pending re-read (the mappings may go away once we unload). */
@@ -275,12 +280,18 @@ static struct task_struct *gph_sweep_task;
 
 static void gph_sweep_frame(unsigned long pfn)
 {
-	struct page *page = pfn_to_online_page(pfn);
+	struct page *page;
 	struct folio *folio;
 
-	/* Cheap filters first: only LRU pages, not anon, not yet hinted. */
-	if (!page || !PageLRU(page) || PageAnon(page) ||
-	    READ_ONCE(gph_table.states[pfn]) != GPH_STABLE)
+	/*
+	 * Cheap filters first: the state byte (free frames are UNUSED, and
+	 * the sweep runs in a guest that may be mostly free), then only LRU
+	 * pages that are not anon.
+	 */
+	if (READ_ONCE(gph_table.states[pfn]) != GPH_STABLE)
+		return;
+	page = pfn_to_online_page(pfn);
+	if (!page || !PageLRU(page) || PageAnon(page))
 		return;
 	folio = page_folio(page);
 	if (!folio_try_get(folio))

@@ -2,7 +2,8 @@
 /*
  * gphstat: vmstat-like view of gph's page states, from the module's sysfs
  * counters (/sys/kernel/mm/gph/stats/), plus what BPF counted when
- * `gphtrace --pin` has pinned /sys/fs/bpf/gph/transitions.
+ * `gphtrace --pin` has pinned /sys/fs/bpf/gph/transitions and
+ * /sys/fs/bpf/gph/discards_by_file.
  */
 #include <argp.h>
 #include <errno.h>
@@ -25,6 +26,7 @@ enum {
 
 #define STATS "/sys/kernel/mm/gph/stats"
 #define BPF_TRANSITIONS "/sys/fs/bpf/gph/transitions"
+#define BPF_DISCARDS "/sys/fs/bpf/gph/discards_by_file"
 
 /* Order of enum gph_state. */
 static const char *const state_names[GPH_NR_STATES] = {
@@ -39,7 +41,8 @@ struct sample {
 	unsigned long long bpf[GPH_NR_STATES][GPH_NR_STATES];
 	unsigned long long to_unused, to_stable, to_volatile, backend_ops, host_drops;
 	unsigned long long discards, rereads, bpf_pages;
-	int has_bpf;		/* the pinned map was readable */
+	unsigned long long bpf_discards, bpf_rereads;	/* summed over files */
+	int has_bpf;		/* the pinned maps were readable */
 	int consistent;		/* module counters did not move while BPF was read */
 	double t;
 };
@@ -61,10 +64,12 @@ static const char doc[] =
 "Each line: pages and MiB per state (stable, unused, volatile, discarded),\n"
 "then per second: pages hinted unused, pages made stable, pages made\n"
 "volatile, backend operations (ESSA or compare-and-exchange), pages the host\n"
-"dropped, discarded folios the guest removed, and those read back in; with BPF counting\n"
-"(gphtrace --pin), also the pages BPF saw change state. The first line\n"
-"shows states only. --json adds the transition counts by the module and by\n"
-"BPF, read as one consistent snapshot (\"consistent\": true).\n"
+"dropped, discarded folios the guest removed, and those read back in. With\n"
+"BPF counting (gphtrace --pin), also the pages BPF saw change state (bpf/s)\n"
+"and the discarded folios BPF counted, summed over files (bpfdisc/s). The\n"
+"first line shows states only. --json adds the transition, discard and\n"
+"re-read counts by the module and by BPF, read as one consistent snapshot\n"
+"(\"consistent\": true).\n"
 "\n"
 "EXAMPLES:\n"
 "  gphstat              # every second until interrupted\n"
@@ -208,6 +213,30 @@ static int read_bpf(unsigned long long m[GPH_NR_STATES][GPH_NR_STATES])
 	return 0;
 }
 
+/* discards_by_file, summed over files; 0 if read, -1 if absent. */
+static int read_bpf_discards(unsigned long long *discards, unsigned long long *rereads)
+{
+	struct gph_file_key key, next;
+	struct gph_file_val val;
+	static int fd = -1;	/* kept open, like the sysfs file */
+	int first = 1;
+
+	*discards = *rereads = 0;
+	if (fd < 0)
+		fd = bpf_obj_get(BPF_DISCARDS);
+	if (fd < 0)
+		return -1;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		key = next;
+		first = 0;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		*discards += val.discards;
+		*rereads += val.rereads;
+	}
+	return 0;
+}
+
 static int sample(struct sample *s)
 {
 	char buf[4096], *line, *save = NULL;
@@ -240,22 +269,28 @@ static int sample(struct sample *s)
 		return -1;
 	/*
 	 * BPF's counts: a snapshot is consistent when the module's counters
-	 * did not move while the map was read (the module traces before it
-	 * counts, so the map cannot be behind). Retry a few times.
+	 * did not move while the maps were read (the module traces before it
+	 * counts, so the maps cannot be behind). Retry a few times.
 	 */
 	for (i = 0; i < 40 && !s->consistent; i++) {
-		unsigned long long again[GPH_NR_STATES][GPH_NR_STATES];
+		unsigned long long again[GPH_NR_STATES][GPH_NR_STATES], discards, rereads;
 		struct timespec pause = { 0, 50 * 1000 * 1000 };
 
 		if (i)	/* let a burst of page traffic pass */
 			nanosleep(&pause, NULL);
-		if (read_transitions(s->mod) || read_bpf(s->bpf))
+		if (read_transitions(s->mod) || read_ull("discards", &s->discards) ||
+		    read_ull("rereads", &s->rereads) || read_bpf(s->bpf) ||
+		    read_bpf_discards(&s->bpf_discards, &s->bpf_rereads))
 			break;
 		s->has_bpf = 1;
-		if (read_transitions(again))
+		if (read_transitions(again) || read_ull("discards", &discards) ||
+		    read_ull("rereads", &rereads))
 			return -1;
-		s->consistent = !memcmp(again, s->mod, sizeof(again));
+		s->consistent = !memcmp(again, s->mod, sizeof(again)) &&
+				discards == s->discards && rereads == s->rereads;
 		memcpy(s->mod, again, sizeof(again));
+		s->discards = discards;
+		s->rereads = rereads;
 	}
 	s->bpf_pages = 0;
 	for (i = 0; i < GPH_NR_STATES * GPH_NR_STATES; i++)
@@ -272,17 +307,24 @@ static double rate(unsigned long long now, unsigned long long then, double dt)
 
 static const char *const rate_names[] = {
 	"to_unused", "to_stable", "to_volatile", "backend_ops", "host_drops",
-	"discards", "rereads", "bpf_pages",
+	"discards", "rereads", "bpf_pages", "bpf_discards",
 };
-#define NR_RATES 8	/* bpf_pages last: only with BPF */
+#define NR_RATES 9	/* the last NR_BPF_RATES only with BPF */
+#define NR_BPF_RATES 2
 
 /* "transitions":[{"old":…,"new":…,"module":N[,"bpf":N]},…] for every pair seen. */
 static void print_json_transitions(const struct sample *s)
 {
 	int a, b, first = 1;
 
-	printf(",\"bpf\":%s,\"consistent\":%s,\"transitions\":[",
-	       s->has_bpf ? "true" : "false", s->consistent ? "true" : "false");
+	printf(",\"bpf\":%s,\"consistent\":%s,\"discards\":{\"module\":%llu",
+	       s->has_bpf ? "true" : "false", s->consistent ? "true" : "false", s->discards);
+	if (s->has_bpf)
+		printf(",\"bpf\":%llu", s->bpf_discards);
+	printf("},\"rereads\":{\"module\":%llu", s->rereads);
+	if (s->has_bpf)
+		printf(",\"bpf\":%llu", s->bpf_rereads);
+	printf("},\"transitions\":[");
 	for (a = 0; a < GPH_NR_STATES; a++)
 		for (b = 0; b < GPH_NR_STATES; b++) {
 			if (!s->mod[a][b] && !s->bpf[a][b])
@@ -311,6 +353,7 @@ static void print(const struct sample *s, const struct sample *prev, int line)
 		r[5] = rate(s->discards, prev->discards, dt);
 		r[6] = rate(s->rereads, prev->rereads, dt);
 		r[7] = rate(s->bpf_pages, prev->bpf_pages, dt);
+		r[8] = rate(s->bpf_discards, prev->bpf_discards, dt);
 	}
 	if (env.json) {
 		printf("{\"pages\":{");
@@ -319,21 +362,22 @@ static void print(const struct sample *s, const struct sample *prev, int line)
 		printf("}");
 		if (prev) {
 			printf(",\"per_sec\":{");
-			for (i = 0; i < NR_RATES - !s->has_bpf; i++)
+			for (i = 0; i < NR_RATES - (s->has_bpf ? 0 : NR_BPF_RATES); i++)
 				printf("%s\"%s\":%.1f", i ? "," : "", rate_names[i], r[i]);
 			printf("}");
 		}
 		print_json_transitions(s);
 		printf("}\n");
 	} else {
-		int nr = NR_RATES - !s->has_bpf;	/* BPF column only with BPF */
+		/* BPF columns only with BPF */
+		int nr = NR_RATES - (s->has_bpf ? 0 : NR_BPF_RATES);
 
 		if (line % 20 == 0)
 			printf("%10s %8s %10s %8s %10s %8s %10s %8s %10s %10s %10s %10s %10s %10s %10s%s\n",
 			       "stable", "MiB", "unused", "MiB", "volatile", "MiB", "discarded", "MiB",
 			       "unused/s", "stable/s", "volatile/s", "ops/s", "drops/s",
 			       "discards/s", "rereads/s",
-			       s->has_bpf ? "      bpf/s" : "");
+			       s->has_bpf ? "      bpf/s  bpfdisc/s" : "");
 		for (i = 0; i < NR_SHOWN_STATES; i++)
 			printf("%10lld %8lld ", s->pages[i], s->pages[i] * 4096 >> 20);
 		for (i = 0; i < nr; i++) {

@@ -31,7 +31,9 @@ vm() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 cat $F/b02[0-9] $F/b03[0-9] $F/b04[0-1] >/dev/null
 t=0
 while [ $t -le 20 ]; do
-	cand=$(( $(vm nr_file_pages) - $(vm nr_shmem) - $(vm nr_dirty) - $(vm nr_writeback) - $(vm nr_mapped) ))
+	# File pages on the LRU (shmem sits on the anon LRU), less dirty,
+	# under writeback and mapped: what could be volatile.
+	cand=$(( $(vm nr_inactive_file) + $(vm nr_active_file) - $(vm nr_dirty) - $(vm nr_writeback) - $(vm nr_mapped) ))
 	echo "# coverage t=${t}00ms volatile=$(stat_of nr_volatile) clean_unmapped_cache=$cand pct=$(( $(stat_of nr_volatile) * 100 / cand ))"
 	sleep 0.1
 	t=$((t + 1))
@@ -39,9 +41,11 @@ done
 # The cost of a discard: one pass over a file the host discarded page by
 # page (every read goes to disk), against one over a cached file.
 echo max >/sys/kernel/mm/gph/emul_discard_rate
-cat $F/b050 >/dev/null; sleep 0.5
-cachedread --latency $F/b050 | sed 's/^/# discarded: /'
+cat $F/b050 >/dev/null; sleep 1.5	# every page volatile, then discarded
 echo 0 >/sys/kernel/mm/gph/emul_discard_rate
+d0=$(stat_of discards)
+cachedread --latency $F/b050 | sed 's/^/# discarded: /'
+echo "# discards found by the latency pass: $(( $(stat_of discards) - d0 ))"
 cat $F/b051 >/dev/null
 cachedread --latency $F/b051 | sed 's/^/# cached: /'
 echo "# discards $(stat_of discards) rereads $(stat_of rereads)"

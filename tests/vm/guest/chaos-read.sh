@@ -10,13 +10,20 @@ chaos_load
 ok $? "insmod gph.ko emul_discard_rate=max emul_unmap=1"
 diag "volatile=$(sysfs volatile) emul_discard_rate=$(sysfs emul_discard_rate) emul_unmap=$(sysfs emul_unmap)"
 B=/mnt/bigset
+# The other read paths on parts of the set: about 60 MiB each on x86_64,
+# 16 MiB on s390x (TCG emulates s390x at a fraction of x86_64's speed).
+if [ "$(uname -m)" = s390x ]; then
+	again='b1[0-5]' random='b00[0-9]|b01[0-5]' mmap='b02[0-9]|b03[0-5]'
+	sendfile='b04[0-9]|b05[0-5]' splice='b06[0-9]|b07[0-5]'
+else
+	again=. random='b0[0-5]' mmap='b0[6-9]|b1[0-1]' sendfile='b1[2-7]' splice='b1[8-9]|b0[0-3]'
+fi
 step_verify $B read "sequential buffered reads (192 MiB, guest 160 MiB)"
-step_verify $B read "sequential buffered reads, second pass"
-# The other read paths on a third of the set (64 MiB each).
-step_verify $B random "random 4 KiB preads" 'b0[0-5]'
-step_verify $B mmap "mmap reads" 'b0[6-9]|b1[0-1]'
-step_verify $B sendfile "sendfile to a pipe" 'b1[2-7]'
-step_verify $B splice "splice to a pipe" 'b1[8-9]|b0[0-3]'
+step_verify $B read "sequential buffered reads, second pass" "$again"
+step_verify $B random "random 4 KiB preads" "$random"
+step_verify $B mmap "mmap reads" "$mmap"
+step_verify $B sendfile "sendfile to a pipe" "$sendfile"
+step_verify $B splice "splice to a pipe" "$splice"
 
 diag "discards $(stat_of discards), re-reads $(stat_of rereads), volatile now $(stat_of nr_volatile)"
 [ "$(stat_of rereads)" -gt 0 ]
