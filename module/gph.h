@@ -103,6 +103,7 @@ bool gph_folio_stable(struct folio *folio);
 void gph_folio_discarded(struct folio *folio);
 void gph_release_discarded(unsigned long pfn);
 void gph_reread_forget(void);
+void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_);
 int gph_sweep_start(void);
 void gph_sweep_stop(void);
 

@@ -119,10 +119,22 @@ nomem:
 }
 DEFINE_SHOW_ATTRIBUTE(gph_selfcheck);
 
+/* coverage: idle page-cache folios that could be volatile, and those that are. */
+static int gph_coverage_show(struct seq_file *m, void *v)
+{
+	unsigned long candidates, vol;
+
+	gph_volatile_coverage(&candidates, &vol);
+	seq_printf(m, "candidates %lu\nvolatile %lu\n", candidates, vol);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gph_coverage);
+
 int gph_selfcheck_init(struct dentry **dir)
 {
 	*dir = debugfs_create_dir("gph", NULL);
 	debugfs_create_file("selfcheck", 0400, *dir, NULL, &gph_selfcheck_fops);
+	debugfs_create_file("coverage", 0400, *dir, NULL, &gph_coverage_fops);
 	return 0;
 }
 

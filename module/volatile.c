@@ -43,33 +43,60 @@
 
 /* --- conditions --------------------------------------------------------- */
 
+enum gph_verdict {
+	GPH_NOT_NOW,	/* a condition that only a hooked event clears */
+	GPH_LATER,	/* busy right now: the sweep should look again */
+	GPH_YES,
+};
+
 /*
  * Every condition for volatile except "no unknown references". Read after
  * the refcount (A2): whoever sets a disqualifying flag (dirty, locked,
  * mapped, private) holds a reference, so a refcount that matches means the
  * flags seen after it are current. Caller holds RCU (the mapping).
+ *
+ * GPH_NOT_NOW for conditions whose end a hook reports anyway (read
+ * completion, end of writeback, the put after the last unmap), or never
+ * ends (private data, mlock); GPH_LATER for a folio still waiting in a
+ * per-cpu LRU batch, which may drain without a hook that sees it idle.
  */
-static bool gph_folio_may_be_volatile(struct folio *folio)
+static enum gph_verdict gph_folio_may_be_volatile(struct folio *folio)
 {
 	struct address_space *mapping = READ_ONCE(folio->mapping);
 
 	if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS))
-		return false;	/* truncated, anon or movable */
+		return GPH_NOT_NOW;	/* truncated, anon or movable */
 	if (folio_test_large(folio) || folio_test_swapbacked(folio) ||
 	    folio_test_swapcache(folio) || folio_test_hugetlb(folio))
-		return false;
+		return GPH_NOT_NOW;
 	if (!folio_test_uptodate(folio) || folio_test_dirty(folio) ||
 	    folio_test_writeback(folio) || folio_has_private(folio) ||
 	    folio_test_hwpoison(folio))
-		return false;
+		return GPH_NOT_NOW;
 	/* mlocked or in an unevictable mapping: never volatile. */
-	if (!folio_test_lru(folio) || folio_test_unevictable(folio) ||
-	    folio_test_mlocked(folio) || mapping_unevictable(mapping))
-		return false;
+	if (folio_test_unevictable(folio) || folio_test_mlocked(folio) ||
+	    mapping_unevictable(mapping) || mapping_release_always(mapping))
+		return GPH_NOT_NOW;
 	/* No discard fault on this host: a mapped folio stays stable. */
 	if (folio_mapped(folio))
-		return false;
-	return !mapping_release_always(mapping);
+		return GPH_NOT_NOW;
+	return folio_test_lru(folio) ? GPH_YES : GPH_LATER;
+}
+
+/*
+ * Frames the sweep should look at again: folios that were busy when a hook
+ * saw them, and folios a lookup took back (used now, idle again later).
+ * The sweep visits only these, so its cost follows the page cache's
+ * activity, not the size of memory.
+ */
+static unsigned long *gph_revisit;
+
+static inline void gph_revisit_mark(struct folio *folio)
+{
+	unsigned long pfn = folio_pfn(folio);
+
+	if (gph_revisit && pfn < gph_table.nr_frames && !test_bit(pfn, gph_revisit))
+		set_bit(pfn, gph_revisit);
 }
 
 /* --- make volatile ------------------------------------------------------ */
@@ -79,6 +106,9 @@ static bool gph_volatile_active;	/* on, enabled, not draining */
 
 void gph_volatile_set_active(bool active)
 {
+	/* Look at every frame once: folios cached before we were on. */
+	if (active && gph_revisit)
+		bitmap_fill(gph_revisit, gph_table.nr_frames);
 	WRITE_ONCE(gph_volatile_active, active && READ_ONCE(gph_volatile_on));
 }
 
@@ -94,31 +124,48 @@ static void gph_reread_check(struct folio *folio);
 /* page_states_ops.folio_idle: any context; never sleeps or waits. */
 void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 {
+	enum gph_verdict verdict;
 	bool committed = false;
 	u8 *byte;
 	int refs;
 
 	gph_reread_check(folio);
-	if (!READ_ONCE(gph_volatile_active) || !gph_folio_may_be_volatile(folio))
+	if (!READ_ONCE(gph_volatile_active))
 		return;
+	/*
+	 * Our own reference first: a hook may hold none, and the folio must
+	 * not be freed and reused while its ->mapping is looked at.
+	 */
 	if (!folio_try_get(folio))
 		return;
+	verdict = gph_folio_may_be_volatile(folio);
+	if (verdict != GPH_YES) {
+		if (verdict == GPH_LATER)
+			gph_revisit_mark(folio);
+		goto put;
+	}
 	byte = gph_volatile_byte(folio);
 	if (!byte || READ_ONCE(*byte) != GPH_STABLE)
 		goto put;
-	if (!folio_trylock(folio))
+	if (!folio_trylock(folio)) {
+		gph_revisit_mark(folio);
 		goto put;
+	}
 	/* A1: a fully ordered cmpxchg; the host leaves PENDING alone. */
 	if (!gph_proto_move(byte, GPH_STABLE, GPH_PENDING, GPH_ACTOR_GUEST))
 		goto unlock;
 	refs = folio_ref_count(folio);	/* A2 */
 	smp_rmb();			/* the refcount before the flags */
+	verdict = gph_folio_may_be_volatile(folio);
 	/* Expected: the page cache's, ours, and the caller's known ones. */
-	if (refs == 2 + extra_refs && gph_folio_may_be_volatile(folio) &&
+	if (refs == 2 + extra_refs && verdict == GPH_YES &&
 	    gph_proto_move(byte, GPH_PENDING, GPH_VOLATILE, GPH_ACTOR_GUEST))
 		committed = true;
 	else	/* may fail: a lookup already took it back */
 		gph_proto_move(byte, GPH_PENDING, GPH_STABLE, GPH_ACTOR_GUEST);
+	/* Someone else holds it: idle, perhaps, after they let go. */
+	if (!committed && verdict != GPH_NOT_NOW)
+		gph_revisit_mark(folio);
 	if (committed) {
 		gph_moved(folio_pfn(folio), GPH_STABLE, GPH_VOLATILE,
 			  GPH_REASON_IDLE);
@@ -141,8 +188,10 @@ bool gph_folio_stable(struct folio *folio)
 	if (!byte)
 		return true;
 	old = gph_proto_guest_use(byte);	/* B2, B3 */
-	if (old == GPH_VOLATILE)
+	if (old == GPH_VOLATILE) {
 		gph_moved(folio_pfn(folio), GPH_VOLATILE, GPH_STABLE, GPH_REASON_USE);
+		gph_revisit_mark(folio);	/* volatile again once it is idle */
+	}
 	return !gph_proto_lost(old);
 }
 
@@ -269,38 +318,88 @@ void gph_release_discarded(unsigned long pfn)
 	folio_put(folio);
 }
 
+/* --- coverage (debugfs) -------------------------------------------------- */
+
+/*
+ * How much of what could be volatile is: every page-cache folio on the LRU
+ * that passes the conditions (idle: only the cache's reference), and how
+ * many of those are VOLATILE. For benchmarks and tests; sleeps.
+ */
+void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_)
+{
+	unsigned long pfn;
+	struct page *page;
+	struct folio *folio;
+
+	*candidates = *volatile_ = 0;
+	for (pfn = 0; pfn < gph_table.nr_frames; pfn++) {
+		if (!(pfn & 1023))
+			cond_resched();
+		page = pfn_to_online_page(pfn);
+		if (!page || PageAnon(page) || !PageLRU(page))
+			continue;
+		folio = page_folio(page);
+		if (!folio_try_get(folio))
+			continue;
+		rcu_read_lock();
+		if (folio == page_folio(page) && folio_test_lru(folio) &&
+		    page_states_folio_candidate(folio) &&
+		    folio_ref_count(folio) == 2 &&
+		    gph_folio_may_be_volatile(folio) == GPH_YES) {
+			(*candidates)++;
+			if (READ_ONCE(gph_table.states[pfn]) == GPH_VOLATILE)
+				(*volatile_)++;
+		}
+		rcu_read_unlock();
+		folio_put(folio);
+	}
+}
+
 /* --- sweeper ------------------------------------------------------------ */
 
 /*
- * Folios that went idle through a plain folio_put() pass no hook: a low-rate
- * walk over the frames offers every idle page-cache folio once per period.
+ * Folios that went idle through a plain folio_put() pass no hook: once per
+ * period a walk offers the folios of the frames marked for a second look.
  */
 unsigned int gph_sweep_ms = 1000;
 static struct task_struct *gph_sweep_task;
 
 static void gph_sweep_frame(unsigned long pfn)
 {
+	struct address_space *mapping;
 	struct page *page;
 	struct folio *folio;
 
-	/*
-	 * Cheap filters first: the state byte (free frames are UNUSED, and
-	 * the sweep runs in a guest that may be mostly free), then only LRU
-	 * pages that are not anon.
-	 */
+	/* The state byte first: free frames are UNUSED, hinted ones done. */
 	if (READ_ONCE(gph_table.states[pfn]) != GPH_STABLE)
 		return;
 	page = pfn_to_online_page(pfn);
-	if (!page || !PageLRU(page) || PageAnon(page))
+	if (!page || PageAnon(page))
 		return;
 	folio = page_folio(page);
 	if (!folio_try_get(folio))
 		return;
-	if (folio == page_folio(page) && page_states_folio_candidate(folio)) {
+	if (folio != page_folio(page))
+		goto put;
+	if (!folio_test_lru(folio)) {
+		/*
+		 * Without the LRU bit we cannot tell what the page is, so
+		 * nothing is dereferenced: a page-cache folio still in a
+		 * per-cpu LRU batch looks like this and gets another look.
+		 */
+		mapping = READ_ONCE(folio->mapping);
+		if (mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS) &&
+		    !page_has_type(page))
+			set_bit(pfn, gph_revisit);
+		goto put;
+	}
+	/* On the LRU and referenced by us: a user folio, ->mapping is real. */
+	if (page_states_folio_candidate(folio)) {
 		rcu_read_lock();	/* disable waits for this with synchronize_rcu() */
 		gph_folio_idle(folio, 1);
 		rcu_read_unlock();
 	}
+put:
 	folio_put(folio);
 }
 
@@ -311,14 +410,17 @@ static int gph_sweep_thread(void *unused)
 	while (!kthread_should_stop()) {
 		unsigned int ms = READ_ONCE(gph_sweep_ms);
 
-		if (ms && READ_ONCE(gph_volatile_active)) {
-			for (pfn = 0; pfn < gph_table.nr_frames; pfn++) {
-				if (!(pfn & 1023)) {
+		if (ms && READ_ONCE(gph_volatile_active) && gph_revisit) {
+			unsigned long n = 0;
+
+			for_each_set_bit(pfn, gph_revisit, gph_table.nr_frames) {
+				if (!(++n & 1023)) {
 					cond_resched();
 					if (kthread_should_stop())
 						return 0;
 				}
-				gph_sweep_frame(pfn);
+				if (test_and_clear_bit(pfn, gph_revisit))
+					gph_sweep_frame(pfn);	/* may mark it again */
 			}
 		}
 		schedule_timeout_interruptible(msecs_to_jiffies(ms ? ms : 1000));
@@ -328,19 +430,30 @@ static int gph_sweep_thread(void *unused)
 
 int gph_sweep_start(void)
 {
+	if (gph_table.nr_frames) {
+		gph_revisit = kvcalloc(BITS_TO_LONGS(gph_table.nr_frames),
+				       sizeof(long), GFP_KERNEL);
+		if (!gph_revisit)
+			return -ENOMEM;
+	}
 	gph_sweep_task = kthread_run(gph_sweep_thread, NULL, "gph_sweep");
 	if (IS_ERR(gph_sweep_task)) {
 		int err = PTR_ERR(gph_sweep_task);
 
 		gph_sweep_task = NULL;
+		kvfree(gph_revisit);
+		gph_revisit = NULL;
 		return err;
 	}
 	return 0;
 }
 
+/* After the hooks are gone (disable ran): nobody marks frames any more. */
 void gph_sweep_stop(void)
 {
 	if (gph_sweep_task)
 		kthread_stop(gph_sweep_task);
 	gph_sweep_task = NULL;
+	kvfree(gph_revisit);
+	gph_revisit = NULL;
 }

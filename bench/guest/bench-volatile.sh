@@ -25,16 +25,16 @@ if [ "$gphbench" != mod ]; then
 	exit 0
 fi
 
-# Coverage: read 32 MiB once, then watch what share of the clean, unmapped
-# page cache is volatile, every 100 ms for 2 s.
-vm() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+# Coverage: read 22 MiB once, then watch what share of the idle, clean,
+# unmapped page-cache folios (the module's own count of what could be
+# volatile: /sys/kernel/debug/gph/coverage) is volatile, every 100 ms for 2 s.
 cat $F/b02[0-9] $F/b03[0-9] $F/b04[0-1] >/dev/null
 t=0
 while [ $t -le 20 ]; do
-	# File pages on the LRU (shmem sits on the anon LRU), less dirty,
-	# under writeback and mapped: what could be volatile.
-	cand=$(( $(vm nr_inactive_file) + $(vm nr_active_file) - $(vm nr_dirty) - $(vm nr_writeback) - $(vm nr_mapped) ))
-	echo "# coverage t=${t}00ms volatile=$(stat_of nr_volatile) clean_unmapped_cache=$cand pct=$(( $(stat_of nr_volatile) * 100 / cand ))"
+	cat /sys/kernel/debug/gph/coverage >/tmp/cov
+	c=$(awk '$1 == "candidates" { print $2 }' /tmp/cov)
+	v=$(awk '$1 == "volatile" { print $2 }' /tmp/cov)
+	echo "# coverage t=${t}00ms volatile=$v candidates=$c pct=$(( v * 100 / (c ? c : 1) ))"
 	sleep 0.1
 	t=$((t + 1))
 done
