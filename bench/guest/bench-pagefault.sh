@@ -3,13 +3,7 @@
 . ./tests/lib.sh
 plan 2
 echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
-if [ "$gphbench" = mod ]; then
-	load_gph backend=table emul_rate=0
-	ok $? "insmod gph.ko backend=table (emul host idle)"
-else
-	! lsmod | grep -q '^gph '
-	ok $? "no gph module ($gphbench)"
-fi
+bench_module
 pagefault 0.5 >/dev/null			# warm up
 pagefault "${gphbench_seconds:-3}" >/tmp/pf
 ok $? "pagefault ran"

@@ -7,13 +7,7 @@
 plan 3
 F=/mnt/bigset/big
 cat $F/b000 >/dev/null		# the 1 MiB file the throughput test reads, cached
-if [ "$gphbench" = mod ]; then
-	load_gph backend=table emul_rate=0
-	ok $? "insmod gph.ko backend=table (volatile on, emulated host idle)"
-else
-	! lsmod | grep -q '^gph '
-	ok $? "no gph module ($gphbench)"
-fi
+bench_module
 s=${gphbench_seconds:-2}
 cachedread $F/b000 4096 0.3 >/dev/null		# warm up
 cachedread $F/b000 4096 "$s" >/tmp/r4 && cachedread $F/b000 65536 "$s" >/tmp/r64

@@ -62,3 +62,16 @@ step_verify() {
 	[ "$_bad" = 0 ] && [ "$_d1" -gt "$_d0" ]
 	ok $? "$3: every file matches its manifest, with discards"
 }
+
+# bench_module — for bench/guest/*.sh: gphbench=mod loads gph.ko with the
+# emulated host idle; any other value checks that it is not loaded. One TAP
+# point.
+bench_module() {
+	if [ "$gphbench" = mod ]; then
+		load_gph backend=table emul_rate=0
+		ok $? "insmod gph.ko backend=table (volatile on, emulated host idle)"
+	else
+		! lsmod | grep -q '^gph '
+		ok $? "no gph module ($gphbench)"
+	fi
+}
