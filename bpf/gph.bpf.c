@@ -130,6 +130,18 @@ static __always_inline bool file_wanted(__u32 dev, __u64 ino)
 	return !targ_ino || (dev == targ_dev && ino == targ_ino);
 }
 
+/* The value under @key, created as @zero first if absent; NULL if the map is full. */
+static __always_inline void *lookup_or_init(void *map, const void *key,
+					    const void *zero)
+{
+	void *val = bpf_map_lookup_elem(map, key);
+
+	if (val)
+		return val;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* --- gph_state --------------------------------------------------------- */
 
 static __always_inline void count(unsigned int nr_pages, unsigned int old,
@@ -138,13 +150,9 @@ static __always_inline void count(unsigned int nr_pages, unsigned int old,
 	struct gph_transition_key key = { .old = old, .new = new, .reason = reason };
 	struct gph_transition_val zero = {}, *val;
 
-	val = bpf_map_lookup_elem(&transitions, &key);
-	if (!val) {
-		bpf_map_update_elem(&transitions, &key, &zero, BPF_NOEXIST);
-		val = bpf_map_lookup_elem(&transitions, &key);
-		if (!val)
-			return;
-	}
+	val = lookup_or_init(&transitions, &key, &zero);
+	if (!val)
+		return;
 	__sync_fetch_and_add(&val->events, 1);
 	__sync_fetch_and_add(&val->pages, nr_pages);
 }
@@ -230,14 +238,9 @@ int BPF_PROG(gph_host_raw, unsigned long pfn, unsigned int nr_pages,
 static __always_inline struct gph_file_val *file_val(__u32 dev, __u64 ino)
 {
 	struct gph_file_key key = { .dev = dev, .ino = ino };
-	struct gph_file_val zero = {}, *val;
+	struct gph_file_val zero = {};
 
-	val = bpf_map_lookup_elem(&discards_by_file, &key);
-	if (!val) {
-		bpf_map_update_elem(&discards_by_file, &key, &zero, BPF_NOEXIST);
-		val = bpf_map_lookup_elem(&discards_by_file, &key);
-	}
-	return val;
+	return lookup_or_init(&discards_by_file, &key, &zero);
 }
 
 static __always_inline void on_discard(__u32 dev, __u64 ino, __u64 index,
@@ -251,11 +254,7 @@ static __always_inline void on_discard(__u32 dev, __u64 ino, __u64 index,
 	val = file_val(dev, ino);
 	if (val)
 		__sync_fetch_and_add(&val->discards, 1);
-	cval = bpf_map_lookup_elem(&discards_by_cgroup, &ckey);
-	if (!cval) {
-		bpf_map_update_elem(&discards_by_cgroup, &ckey, &czero, BPF_NOEXIST);
-		cval = bpf_map_lookup_elem(&discards_by_cgroup, &ckey);
-	}
+	cval = lookup_or_init(&discards_by_cgroup, &ckey, &czero);
 	if (cval)
 		__sync_fetch_and_add(&cval->discards, 1);
 

@@ -70,6 +70,22 @@ void gph_host_dropped(unsigned int nr);
 void gph_moved(unsigned long pfn, enum gph_state old, enum gph_state new,
 	       enum gph_reason reason);
 
+/*
+ * Fire a gph tracepoint with interrupts off: an event from an interrupt
+ * nested in a BPF program attached to the same tracepoint would be dropped
+ * by BPF's recursion guard, and BPF's counts would fall short of ours.
+ */
+#define gph_trace(event, ...)						\
+	do {								\
+		if (trace_##event##_enabled()) {			\
+			unsigned long __gph_flags;			\
+									\
+			local_irq_save(__gph_flags);			\
+			trace_##event(__VA_ARGS__);			\
+			local_irq_restore(__gph_flags);			\
+		}							\
+	} while (0)
+
 /* Every populated zone; for_each_populated_zone() is not usable by modules. */
 #define for_each_gph_zone(nid, zone)					\
 	for_each_online_node(nid)					\

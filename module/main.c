@@ -37,12 +37,13 @@ MODULE_PARM_DESC(backend, "where page states go: table (any arch), essa (s390 wi
 module_param_named(volatile, gph_volatile_on, bool, 0444);
 MODULE_PARM_DESC(volatile, "make clean idle page-cache pages volatile (table backend; default 1; also /sys/kernel/mm/gph/volatile)");
 
+/* sweep_ms, as a module parameter and in sysfs. */
 static int gph_sweep_ms_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int ms;
 
 	if (kstrtouint(val, 0, &ms) || ms > 3600000) {
-		pr_err("sweep_ms=%.24s: want 0 (off) .. 3600000 milliseconds\n", val);
+		pr_err_ratelimited("sweep_ms=%.24s: want 0 (off) .. 3600000 milliseconds\n", val);
 		return -EINVAL;
 	}
 	WRITE_ONCE(gph_sweep_ms, ms);
@@ -79,18 +80,9 @@ static __always_inline void gph_account(unsigned long pfn, unsigned int nr,
 	/*
 	 * Trace first: a reader that sees the counters unchanged across its
 	 * read of a BPF map (gphstat) then knows the map holds no event the
-	 * counters lack. Interrupts off while the tracepoint runs: an event
-	 * from an interrupt nested in a BPF program attached here would be
-	 * dropped by BPF's recursion guard, and BPF's counts would fall short
-	 * of ours.
+	 * counters lack.
 	 */
-	if (trace_gph_state_enabled()) {
-		unsigned long flags;
-
-		local_irq_save(flags);
-		trace_gph_state(pfn, nr, old, new, reason);
-		local_irq_restore(flags);
-	}
+	gph_trace(gph_state, pfn, nr, old, new, reason);
 	/* this_cpu ops: the hooks run in any context, interrupts included. */
 	this_cpu_add(gph_stats.transitions[old][new], nr);
 	/* Buddy frees and allocations are derived in gph_stats_sum(). */
@@ -406,14 +398,9 @@ static ssize_t sweep_ms_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t sweep_ms_store(struct kobject *kobj, struct kobj_attribute *attr,
 			      const char *buf, size_t count)
 {
-	unsigned int ms;
+	int err = gph_sweep_ms_set(buf, NULL);
 
-	if (kstrtouint(buf, 0, &ms) || ms > 3600000) {
-		pr_err_ratelimited("sweep_ms: want 0 (off) .. 3600000 milliseconds\n");
-		return -EINVAL;
-	}
-	WRITE_ONCE(gph_sweep_ms, ms);
-	return count;
+	return err ? err : count;
 }
 static struct kobj_attribute sweep_ms_attr = __ATTR_RW(sweep_ms);
 

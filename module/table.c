@@ -190,12 +190,13 @@ static int gph_emul_unmap_check(bool on)
 	return 0;
 }
 
+/* emul_unmap, as a module parameter and in sysfs. */
 static int gph_emul_unmap_param_set(const char *val, const struct kernel_param *kp)
 {
 	bool on;
 
 	if (kstrtobool(val, &on)) {
-		pr_err("emul_unmap=%.24s: want 0 or 1\n", val);
+		pr_err_ratelimited("emul_unmap=%.24s: want 0 or 1\n", val);
 		return -EINVAL;
 	}
 	if (gph_emul_unmap_check(on))
@@ -415,16 +416,9 @@ static ssize_t emul_unmap_show(struct kobject *kobj, struct kobj_attribute *attr
 static ssize_t emul_unmap_store(struct kobject *kobj, struct kobj_attribute *attr,
 				const char *buf, size_t count)
 {
-	bool on;
+	int err = gph_emul_unmap_param_set(buf, NULL);
 
-	if (kstrtobool(buf, &on)) {
-		pr_err_ratelimited("emul_unmap: want 0 or 1\n");
-		return -EINVAL;
-	}
-	if (gph_emul_unmap_check(on))
-		return -EINVAL;
-	WRITE_ONCE(emul_unmap, on);
-	return count;
+	return err ? err : count;
 }
 static struct kobj_attribute emul_unmap_attr = __ATTR_RW(emul_unmap);
 

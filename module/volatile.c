@@ -163,13 +163,12 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 		committed = true;
 	else	/* may fail: a lookup already took it back */
 		gph_proto_move(byte, GPH_PENDING, GPH_STABLE, GPH_ACTOR_GUEST);
-	/* Someone else holds it: idle, perhaps, after they let go. */
-	if (!committed && verdict != GPH_NOT_NOW)
-		gph_revisit_mark(folio);
 	if (committed) {
 		gph_moved(folio_pfn(folio), GPH_STABLE, GPH_VOLATILE,
 			  GPH_REASON_IDLE);
 		gph_emul_volatile(folio_pfn(folio));
+	} else if (verdict != GPH_NOT_NOW) {
+		gph_revisit_mark(folio);	/* busy: idle after they let go? */
 	}
 unlock:
 	folio_unlock(folio);
@@ -202,7 +201,8 @@ bool gph_folio_stable(struct folio *folio)
  * re-read and timed. Lossy by design: a slot is overwritten by the next
  * discard that hashes to it.
  */
-#define GPH_REREAD_SLOTS	1024
+#define GPH_REREAD_BITS		10
+#define GPH_REREAD_SLOTS	(1 << GPH_REREAD_BITS)
 static struct gph_reread_slot {
 	struct address_space *mapping;
 	pgoff_t index;
@@ -214,7 +214,7 @@ static atomic_t gph_reread_pending = ATOMIC_INIT(0);
 static inline struct gph_reread_slot *gph_reread_slot(struct address_space *mapping,
 						      pgoff_t index)
 {
-	return &gph_reread_slots[hash_long((unsigned long)mapping ^ index, 10)];
+	return &gph_reread_slots[hash_long((unsigned long)mapping ^ index, GPH_REREAD_BITS)];
 }
 
 static void gph_folio_ids(struct address_space *mapping, dev_t *dev,
@@ -235,11 +235,8 @@ void gph_folio_discarded(struct folio *folio)
 	dev_t dev;
 
 	gph_folio_ids(mapping, &dev, &ino);
-	/* Interrupts off, as for gph_state: BPF must not miss a nested event. */
-	local_irq_save(flags);
-	trace_gph_discard(dev, ino, folio->index, folio_order(folio), false,
-			  folio_pfn(folio));
-	local_irq_restore(flags);
+	gph_trace(gph_discard, dev, ino, folio->index, folio_order(folio), false,
+		  folio_pfn(folio));
 	this_cpu_inc(gph_stats.discards);
 	raw_spin_lock_irqsave(&gph_reread_lock, flags);
 	if (!slot->mapping)
@@ -278,9 +275,7 @@ static void gph_reread_check(struct folio *folio)
 	if (!then)
 		return;
 	gph_folio_ids(mapping, &dev, &ino);	/* RCU: the inode outlives us */
-	local_irq_save(flags);
-	trace_gph_reread(dev, ino, folio->index, local_clock() - then);
-	local_irq_restore(flags);
+	gph_trace(gph_reread, dev, ino, folio->index, local_clock() - then);
 	this_cpu_inc(gph_stats.rereads);	/* after the trace, as gph_account() */
 }
 

@@ -213,6 +213,14 @@ static int read_bpf(unsigned long long m[GPH_NR_STATES][GPH_NR_STATES])
 	return 0;
 }
 
+/* The module's counters that BPF also counts: transitions, discards, re-reads. */
+static int read_module_counts(unsigned long long m[GPH_NR_STATES][GPH_NR_STATES],
+			      unsigned long long *discards, unsigned long long *rereads)
+{
+	return read_transitions(m) || read_ull("discards", discards) ||
+	       read_ull("rereads", rereads) ? -1 : 0;
+}
+
 /* discards_by_file, summed over files; 0 if read, -1 if absent. */
 static int read_bpf_discards(unsigned long long *discards, unsigned long long *rereads)
 {
@@ -257,20 +265,14 @@ static int sample(struct sample *s)
 			if (!strcmp(name, state_names[i]))
 				s->pages[i] = v;
 	}
-	if (read_transitions(s->mod))
-		return -1;
-	for (i = 0; i < GPH_NR_STATES; i++) {
-		s->to_unused += s->mod[i][GPH_UNUSED];
-		s->to_stable += s->mod[i][GPH_STABLE];
-		s->to_volatile += s->mod[i][GPH_VOLATILE];
-	}
-	if (read_ull("backend_ops", &s->backend_ops) || read_ull("host_drops", &s->host_drops) ||
-	    read_ull("discards", &s->discards) || read_ull("rereads", &s->rereads))
+	if (read_module_counts(s->mod, &s->discards, &s->rereads) ||
+	    read_ull("backend_ops", &s->backend_ops) || read_ull("host_drops", &s->host_drops))
 		return -1;
 	/*
 	 * BPF's counts: a snapshot is consistent when the module's counters
 	 * did not move while the maps were read (the module traces before it
-	 * counts, so the maps cannot be behind). Retry a few times.
+	 * counts, so the maps cannot be behind). Retry a few times, each time
+	 * from the module's counters read last.
 	 */
 	for (i = 0; i < 40 && !s->consistent; i++) {
 		unsigned long long again[GPH_NR_STATES][GPH_NR_STATES], discards, rereads;
@@ -278,19 +280,22 @@ static int sample(struct sample *s)
 
 		if (i)	/* let a burst of page traffic pass */
 			nanosleep(&pause, NULL);
-		if (read_transitions(s->mod) || read_ull("discards", &s->discards) ||
-		    read_ull("rereads", &s->rereads) || read_bpf(s->bpf) ||
-		    read_bpf_discards(&s->bpf_discards, &s->bpf_rereads))
+		if (read_bpf(s->bpf) || read_bpf_discards(&s->bpf_discards, &s->bpf_rereads))
 			break;
 		s->has_bpf = 1;
-		if (read_transitions(again) || read_ull("discards", &discards) ||
-		    read_ull("rereads", &rereads))
+		if (read_module_counts(again, &discards, &rereads))
 			return -1;
 		s->consistent = !memcmp(again, s->mod, sizeof(again)) &&
 				discards == s->discards && rereads == s->rereads;
 		memcpy(s->mod, again, sizeof(again));
 		s->discards = discards;
 		s->rereads = rereads;
+	}
+	/* Derived from the module's counters as the snapshot left them. */
+	for (i = 0; i < GPH_NR_STATES; i++) {
+		s->to_unused += s->mod[i][GPH_UNUSED];
+		s->to_stable += s->mod[i][GPH_STABLE];
+		s->to_volatile += s->mod[i][GPH_VOLATILE];
 	}
 	s->bpf_pages = 0;
 	for (i = 0; i < GPH_NR_STATES * GPH_NR_STATES; i++)
