@@ -146,4 +146,5 @@ const struct gph_backend gph_essa_backend = {
 	.set_state = gph_essa_set_state,
 	.get_state = gph_essa_get_state,
 	.shares_arch_state = true,
+	.discard_faults = true,
 };

@@ -31,6 +31,9 @@ struct folio;
  * @attrs: extra sysfs attributes in /sys/kernel/mm/gph/, or NULL.
  * @shares_arch_state: the architecture's own hints land in the same state
  *	(ESSA), so frames may already be hinted when gph loads.
+ * @discard_faults: the host reports an access to a discarded page with a
+ *	fault that carries only its address (ESSA under z/VM), so discarded
+ *	folios are freed only after an RCU grace period.
  */
 struct gph_backend {
 	const char *name;
@@ -42,6 +45,7 @@ struct gph_backend {
 	void (*set_enabled)(bool enabled);
 	const struct attribute_group *attrs;
 	bool shares_arch_state;
+	bool discard_faults;
 };
 
 #ifdef CONFIG_S390
@@ -58,6 +62,7 @@ struct gph_stats {
 	unsigned long host_drops;	/* UNUSED pages the host took */
 	unsigned long discards;		/* discarded folios removed from a cache */
 	unsigned long rereads;		/* of those, read back in */
+	unsigned long discard_faults;	/* accesses the host reported as discarded */
 };
 DECLARE_PER_CPU(struct gph_stats, gph_stats);
 
@@ -97,6 +102,7 @@ extern struct kobject *gph_kobj;
 
 /* main.c, for selfcheck.c and kunit.c */
 int gph_frame_state(unsigned long pfn);
+bool gph_backend_discard_faults(void);
 unsigned long gph_frames(void);
 bool gph_is_enabled(void);
 
@@ -117,6 +123,8 @@ void gph_volatile_set_active(bool active);
 void gph_folio_idle(struct folio *folio, unsigned int extra_refs);
 bool gph_folio_stable(struct folio *folio);
 void gph_folio_discarded(struct folio *folio);
+struct folio *gph_discard_fault(phys_addr_t phys);
+void gph_discard_hold(struct folio *folio);
 void gph_release_discarded(unsigned long pfn);
 void gph_reread_forget(void);
 void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_);

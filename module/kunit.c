@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for gph.ko: the transition table, ESSA result decoding, the
- * table protocol under a racing host, and the core registration API.
+ * table protocol under a racing host, the core registration API, and the
+ * discard-fault handler fed with synthesized addresses.
  * Built as gph_kunit.ko; load it after gph.ko.
  */
 #include <kunit/test.h>
@@ -9,11 +10,16 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/page_states.h>
+#include <linux/pagemap.h>
+#include <linux/pseudo_fs.h>
+#include <linux/rcupdate.h>
 #include "gph.h"
 #include "essa_decode.h"
-#include "table_proto.h"
+#include "table.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -285,8 +291,215 @@ static struct kunit_suite gph_registry_suite = {
 	.test_cases = gph_registry_cases,
 };
 
+/* --- gph_discard_fault: the s390 discard-fault path, without z/VM -------- */
+
+/*
+ * No machine here raises a discard fault (program check 0x1a needs z/VM),
+ * so these cases call the core's entry, page_states_discard_fault(), the way
+ * the s390 trap handler does, with addresses made up to hit each case. The
+ * folio is a page-cache folio of an inode on a private pseudo file system,
+ * and its frame is marked discarded in the table as the host would.
+ */
+#define GPH_KUNIT_FS_MAGIC	0x67706821
+
+static int gph_kunit_fs_init(struct fs_context *fc)
+{
+	return init_pseudo(fc, GPH_KUNIT_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type gph_kunit_fs_type = {
+	.name = "gph_kunit",
+	.init_fs_context = gph_kunit_fs_init,
+	.kill_sb = kill_anon_super,
+};
+
+struct gph_cached {
+	struct vfsmount *mnt;
+	struct inode *inode;
+	struct folio *folio;	/* the test holds one reference throughout */
+};
+
+static void gph_cached_exit(void *data)
+{
+	struct gph_cached *c = data;
+	u8 *byte;
+
+	if (c->folio) {
+		/* Whatever the case left, the frame is the guest's again. */
+		byte = &gph_table.states[folio_pfn(c->folio)];
+		cmpxchg(byte, GPH_DISCARDED, GPH_STABLE);
+		folio_put(c->folio);
+	}
+	if (c->inode)
+		iput(c->inode);
+	if (!IS_ERR_OR_NULL(c->mnt))
+		kern_unmount(c->mnt);
+}
+
+/* A clean, uptodate, unlocked page-cache folio at index 0 of a new inode. */
+static struct gph_cached *gph_cached_folio(struct kunit *test)
+{
+	struct gph_cached *c;
+	struct folio *folio;
+	int err;
+
+	if (!gph_is_enabled() || gph_frames() != gph_table.nr_frames)
+		kunit_skip(test, "needs gph.ko enabled with backend=table");
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, kunit_add_action(test, gph_cached_exit, c), 0);
+	c->mnt = kern_mount(&gph_kunit_fs_type);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c->mnt));
+	c->inode = alloc_anon_inode(c->mnt->mnt_sb);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c->inode));
+	if (IS_ERR(c->inode)) {
+		c->inode = NULL;
+		return NULL;
+	}
+	folio = filemap_alloc_folio(GFP_KERNEL, 0);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	err = filemap_add_folio(c->inode->i_mapping, folio, 0, GFP_KERNEL);
+	if (err)
+		folio_put(folio);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	c->folio = folio;
+	folio_mark_uptodate(folio);
+	folio_unlock(folio);
+	return c;
+}
+
+/* The host discards the frame: from whatever hinted state the guest left. */
+static void gph_kunit_host_discards(struct kunit *test, struct folio *folio)
+{
+	u8 *byte = &gph_table.states[folio_pfn(folio)];
+	unsigned int tries;
+	u8 old;
+
+	for (tries = 0; tries < 1000000; tries++) {
+		old = READ_ONCE(*byte);
+		if (old != GPH_PENDING && old != GPH_BUSY &&
+		    cmpxchg(byte, old, GPH_DISCARDED) == old)
+			return;
+		cpu_relax();
+	}
+	KUNIT_FAIL(test, "frame %#lx never left state %u", folio_pfn(folio), old);
+}
+
+static phys_addr_t gph_kunit_phys(struct folio *folio)
+{
+	return PFN_PHYS(folio_pfn(folio));
+}
+
+static void gph_discard_fault_outside_memory_is_reported(struct kunit *test)
+{
+	phys_addr_t phys = PFN_PHYS(gph_frames() + 1);
+
+	if (!gph_is_enabled())
+		kunit_skip(test, "gph is disabled: nobody handles discard faults");
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gph_discard_fault(phys)), -EFAULT);
+	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys, true));
+	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys, false));
+}
+
+static void gph_discard_fault_on_stable_frame_is_retried(struct kunit *test)
+{
+	struct page *page;
+
+	if (!gph_is_enabled())
+		kunit_skip(test, "gph is disabled: nobody handles discard faults");
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* Stable kernel memory: a report about it is stale, so retry. */
+	KUNIT_EXPECT_NULL(test, gph_discard_fault(PFN_PHYS(page_to_pfn(page))));
+	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(PFN_PHYS(page_to_pfn(page)), false));
+	__free_page(page);
+}
+
+static void gph_discard_fault_on_discarded_kernel_page_is_reported(struct kunit *test)
+{
+	struct page *page;
+	u8 *byte;
+
+	if (!gph_is_enabled() || gph_frames() != gph_table.nr_frames)
+		kunit_skip(test, "needs gph.ko enabled with backend=table");
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	byte = &gph_table.states[page_to_pfn(page)];
+	KUNIT_ASSERT_EQ(test, cmpxchg(byte, GPH_STABLE, GPH_DISCARDED), GPH_STABLE);
+	/* Lost, but never page cache: nothing to remove, nothing to retry. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gph_discard_fault(PFN_PHYS(page_to_pfn(page)))), -EFAULT);
+	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(PFN_PHYS(page_to_pfn(page)), true));
+	KUNIT_EXPECT_EQ(test, cmpxchg(byte, GPH_DISCARDED, GPH_STABLE), GPH_DISCARDED);
+	__free_page(page);
+}
+
+static void gph_discard_fault_removes_the_folio_once(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio(test);
+	phys_addr_t phys;
+	int refs;
+
+	phys = gph_kunit_phys(c->folio);
+	gph_kunit_host_discards(test, c->folio);
+	refs = folio_ref_count(c->folio);	/* ours, the cache's, an LRU batch's? */
+	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(phys + 123, true));
+	KUNIT_EXPECT_NULL(test, c->folio->mapping);
+	KUNIT_EXPECT_EQ(test, c->inode->i_mapping->nrpages, 0UL);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(filemap_get_folio(c->inode->i_mapping, 0)));
+	/* A second fault on the same frame finds it removed already. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gph_discard_fault(phys)), -EAGAIN);
+	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(phys, true));
+	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys, false));
+	KUNIT_EXPECT_EQ(test, folio_ref_count(c->folio), refs - 1);	/* the cache's went */
+}
+
+static void gph_discard_fault_without_sleep_only_trylocks(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio(test);
+	phys_addr_t phys;
+	int refs;
+
+	phys = gph_kunit_phys(c->folio);
+	gph_kunit_host_discards(test, c->folio);
+	refs = folio_ref_count(c->folio);
+	folio_lock(c->folio);
+	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys, false));
+	KUNIT_EXPECT_PTR_EQ(test, c->folio->mapping, c->inode->i_mapping);
+	folio_unlock(c->folio);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(c->folio), refs);	/* none leaked */
+	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(phys, false));
+	KUNIT_EXPECT_NULL(test, c->folio->mapping);
+}
+
+static void gph_discard_hold_frees_after_a_grace_period(struct kunit *test)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	gph_discard_hold(folio);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 2);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 1);
+	folio_put(folio);
+}
+
+static struct kunit_case gph_discard_fault_cases[] = {
+	KUNIT_CASE(gph_discard_fault_outside_memory_is_reported),
+	KUNIT_CASE(gph_discard_fault_on_stable_frame_is_retried),
+	KUNIT_CASE(gph_discard_fault_on_discarded_kernel_page_is_reported),
+	KUNIT_CASE(gph_discard_fault_removes_the_folio_once),
+	KUNIT_CASE(gph_discard_fault_without_sleep_only_trylocks),
+	KUNIT_CASE(gph_discard_hold_frees_after_a_grace_period),
+	{}
+};
+
+static struct kunit_suite gph_discard_fault_suite = {
+	.name = "gph_discard_fault",
+	.test_cases = gph_discard_fault_cases,
+};
+
 kunit_test_suites(&gph_states_suite, &gph_essa_suite, &gph_table_suite,
-		  &gph_registry_suite);
+		  &gph_registry_suite, &gph_discard_fault_suite);
 
 MODULE_DESCRIPTION("KUnit tests for gph");
 MODULE_LICENSE("GPL");

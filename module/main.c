@@ -183,6 +183,7 @@ static const struct page_states_ops gph_ops = {
 	.folio_idle = gph_folio_idle,
 	.folio_stable = gph_folio_stable,
 	.folio_discarded = gph_folio_discarded,
+	.discard_fault = gph_discard_fault,
 };
 
 /* Volatile pages need a backend whose host has no discard fault to raise. */
@@ -434,6 +435,7 @@ static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 		sum->host_drops += READ_ONCE(st->host_drops);
 		sum->discards += READ_ONCE(st->discards);
 		sum->rereads += READ_ONCE(st->rereads);
+		sum->discard_faults += READ_ONCE(st->discard_faults);
 	}
 	/*
 	 * The hot path counts only transitions. Pages per state: what came
@@ -472,6 +474,7 @@ GPH_STAT_ATTR(backend_ops);
 GPH_STAT_ATTR(host_drops);
 GPH_STAT_ATTR(discards);
 GPH_STAT_ATTR(rereads);
+GPH_STAT_ATTR(discard_faults);
 GPH_STAT_ATTR(transitions);
 GPH_STAT_ATTR(states);
 GPH_STAT_ATTR(reasons);
@@ -517,6 +520,8 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 		len = sysfs_emit(buf, "%lu\n", sum->discards);
 	} else if (attr == &rereads_attr) {
 		len = sysfs_emit(buf, "%lu\n", sum->rereads);
+	} else if (attr == &discard_faults_attr) {
+		len = sysfs_emit(buf, "%lu\n", sum->discard_faults);
 	} else {
 		for (i = 0; i < GPH_NR_STATES; i++)
 			if (!strcmp(attr->attr.name + 3, gph_state_name(i)))
@@ -535,6 +540,7 @@ static struct attribute *gph_stats_attrs[] = {
 	&host_drops_attr.attr,
 	&discards_attr.attr,
 	&rereads_attr.attr,
+	&discard_faults_attr.attr,
 	&transitions_attr.attr,
 	&states_attr.attr,
 	&reasons_attr.attr,
@@ -550,10 +556,16 @@ int gph_frame_state(unsigned long pfn)
 	return gph_backend->get_state(pfn);
 }
 
+bool gph_backend_discard_faults(void)
+{
+	return gph_backend->discard_faults;
+}
+
 unsigned long gph_frames(void)
 {
 	return gph_nr_frames;
 }
+EXPORT_SYMBOL_IF_KUNIT(gph_frames);
 
 bool gph_is_enabled(void)
 {
@@ -662,6 +674,7 @@ static void __exit gph_exit(void)
 	gph_unloading = true;	/* a racing "echo 1 > enabled" must not re-register */
 	gph_disable();
 	mutex_unlock(&gph_mutex);
+	rcu_barrier();		/* discarded folios held for a grace period */
 	gph_sweep_stop();
 	gph_selfcheck_exit(gph_debugfs);
 	if (gph_backend->attrs)

@@ -22,6 +22,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include "gph.h"
+#include "table.h"
 
 #define GPH_CHECK_ROUNDS	3
 #define GPH_CHECK_REPORT	16
@@ -98,6 +99,10 @@ static int gph_selfcheck_show(struct seq_file *m, void *v)
 	nr_bad = bitmap_weight(bad, nr);
 	seq_printf(m, "enabled %d\nframes %lu\nfree %lu\ndisagreements %lu\n",
 		   c.enabled, nr, nr_free, nr_bad);
+	if (gph_table.hdr)	/* the host's own counters, as the host agent sees them */
+		seq_printf(m, "host_dropped %llu\nhost_discarded %llu\n",
+			   READ_ONCE(gph_table.hdr->host_dropped),
+			   READ_ONCE(gph_table.hdr->host_discarded));
 	for_each_set_bit(pfn, bad, nr) {
 		if (shown++ == GPH_CHECK_REPORT)
 			break;

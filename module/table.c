@@ -19,11 +19,13 @@
 #include <linux/page_states.h>
 #include <linux/poison.h>
 #include <linux/vmalloc.h>
+#include <kunit/visibility.h>
 #include "gph.h"
 #include "gph_trace.h"
 #include "table.h"
 
 struct gph_table gph_table;
+EXPORT_SYMBOL_IF_KUNIT(gph_table);
 
 static inline u8 *gph_table_byte(unsigned long pfn)
 {
@@ -242,7 +244,7 @@ static bool gph_emul_drop(unsigned long pfn)
 	}
 	local_irq_restore(flags);
 	if (dropped)
-		trace_gph_host(pfn, 1, GPH_UNUSED, GPH_UNUSED);
+		gph_trace(gph_host, pfn, 1, GPH_UNUSED, GPH_UNUSED);
 	return dropped;
 }
 
@@ -252,6 +254,8 @@ static bool gph_emul_drop(unsigned long pfn)
  * in a drop. Also called from the guest's make-volatile path in "max" mode,
  * so any context.
  */
+static atomic_long_t gph_emul_discards;	/* published in the header */
+
 static bool gph_emul_discard(unsigned long pfn)
 {
 	u8 *byte = gph_table_byte(pfn);
@@ -275,8 +279,9 @@ static bool gph_emul_discard(unsigned long pfn)
 	}
 	local_irq_restore(flags);
 	if (discarded) {
+		atomic_long_inc(&gph_emul_discards);
 		gph_moved(pfn, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
-		trace_gph_host(pfn, 1, GPH_VOLATILE, GPH_DISCARDED);
+		gph_trace(gph_host, pfn, 1, GPH_VOLATILE, GPH_DISCARDED);
 	}
 	return discarded;
 }
@@ -319,9 +324,9 @@ static int gph_emul_thread(void *unused)
 			if (!(scanned & 1023))
 				cond_resched();
 		}
-		if (discarded)
-			WRITE_ONCE(gph_table.hdr->host_discarded,
-				   gph_table.hdr->host_discarded + discarded);
+		/* Ours and those of "max" mode, made on any CPU. */
+		WRITE_ONCE(gph_table.hdr->host_discarded,
+			   atomic_long_read(&gph_emul_discards));
 		if (dropped) {
 			gph_host_dropped(dropped);
 			/* The host's own counter in the shared header (one writer). */

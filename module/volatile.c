@@ -35,7 +35,9 @@
 #include <linux/module.h>
 #include <linux/page_states.h>
 #include <linux/pagemap.h>
+#include <kunit/visibility.h>
 #include <linux/sched/clock.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include "gph.h"
 #include "gph_trace.h"
@@ -238,6 +240,8 @@ void gph_folio_discarded(struct folio *folio)
 	gph_trace(gph_discard, dev, ino, folio->index, folio_order(folio), false,
 		  folio_pfn(folio));
 	this_cpu_inc(gph_stats.discards);
+	if (gph_backend_discard_faults())
+		gph_discard_hold(folio);
 	raw_spin_lock_irqsave(&gph_reread_lock, flags);
 	if (!slot->mapping)
 		atomic_inc(&gph_reread_pending);
@@ -246,6 +250,84 @@ void gph_folio_discarded(struct folio *folio)
 	slot->ns = local_clock();
 	raw_spin_unlock_irqrestore(&gph_reread_lock, flags);
 }
+
+/* --- discard faults ----------------------------------------------------- */
+
+/*
+ * A host that raises discard faults (z/VM) reports only the frame's address,
+ * and the fault may be on its way while another CPU removes the folio. So a
+ * discarded folio is freed only after an RCU grace period, and the fault
+ * handler runs under RCU: the frame it finds cannot have been reused since
+ * the access.
+ */
+struct gph_discard_held {
+	struct rcu_head rcu;
+	struct folio *folio;
+};
+
+static void gph_discard_release(struct rcu_head *rcu)
+{
+	struct gph_discard_held *held = container_of(rcu, struct gph_discard_held, rcu);
+
+	folio_put(held->folio);
+	kfree(held);
+}
+
+/* Keep @folio from being freed until a grace period has passed. Any context. */
+void gph_discard_hold(struct folio *folio)
+{
+	struct gph_discard_held *held = kmalloc(sizeof(*held), GFP_ATOMIC | __GFP_NOWARN);
+
+	folio_get(folio);
+	if (!held) {
+		/* Safe, not free: the frame is never reused. */
+		pr_warn_ratelimited("no memory to delay the free of discarded frame %#lx: it is kept\n",
+				    folio_pfn(folio));
+		return;
+	}
+	held->folio = folio;
+	call_rcu(&held->rcu, gph_discard_release);
+}
+EXPORT_SYMBOL_IF_KUNIT(gph_discard_hold);
+
+/*
+ * page_states_ops.discard_fault, under RCU. Returns the page-cache folio to
+ * remove (with a reference), NULL for a stale report (the frame holds
+ * content again: retry), ERR_PTR(-EAGAIN) if the folio was already removed
+ * (a user access retries through its page tables), ERR_PTR(-EFAULT) for a
+ * frame that was never volatile page cache.
+ */
+struct folio *gph_discard_fault(phys_addr_t phys)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	struct folio *folio;
+	struct page *page;
+	int state;
+
+	this_cpu_inc(gph_stats.discard_faults);
+	page = pfn < gph_frames() ? pfn_to_online_page(pfn) : NULL;
+	state = page ? gph_frame_state(pfn) : -EINVAL;
+	if (state < 0)
+		return ERR_PTR(-EFAULT);
+	if (!gph_proto_lost(state))
+		return NULL;
+	folio = page_folio(page);
+	if (!folio_try_get(folio))
+		return NULL;	/* being freed: it will be UNUSED */
+	if (folio != page_folio(page) || !page_states_folio_candidate(folio)) {
+		folio_put(folio);
+		return ERR_PTR(-EFAULT);
+	}
+	if (!READ_ONCE(folio->mapping)) {
+		/* Removed (it stays uptodate), or never page cache at all. */
+		bool removed = folio_test_uptodate(folio);
+
+		folio_put(folio);
+		return ERR_PTR(removed ? -EAGAIN : -EFAULT);
+	}
+	return folio;
+}
+EXPORT_SYMBOL_IF_KUNIT(gph_discard_fault);
 
 /* A folio that was removed after a discard is back and uptodate: a re-read. */
 static void gph_reread_check(struct folio *folio)

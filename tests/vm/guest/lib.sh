@@ -68,7 +68,7 @@ step_verify() {
 # point.
 bench_module() {
 	if [ "$gphbench" = mod ]; then
-		load_gph backend=table emul_rate=0
+		load_gph backend=table emul_rate=0 ${gphbench_modargs:-}
 		ok $? "insmod gph.ko backend=table (volatile on, emulated host idle)"
 	else
 		! lsmod | grep -q '^gph '
