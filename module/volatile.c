@@ -488,16 +488,22 @@ static int gph_sweep_thread(void *unused)
 		unsigned int ms = READ_ONCE(gph_sweep_ms);
 
 		if (ms && READ_ONCE(gph_volatile_active) && gph_revisit) {
-			unsigned long n = 0;
+			unsigned long i, word;
 
-			for_each_set_bit(pfn, gph_revisit, gph_table.nr_frames) {
-				if (!(++n & 1023)) {
+			/* A word at a time: one atomic per 64 frames. */
+			for (i = 0; i < BITS_TO_LONGS(gph_table.nr_frames); i++) {
+				if (!(i & 15)) {
 					cond_resched();
 					if (kthread_should_stop())
 						return 0;
 				}
-				if (test_and_clear_bit(pfn, gph_revisit))
-					gph_sweep_frame(pfn);	/* may mark it again */
+				if (!READ_ONCE(gph_revisit[i]))
+					continue;
+				for (word = xchg(&gph_revisit[i], 0); word; word &= word - 1) {
+					pfn = i * BITS_PER_LONG + __ffs(word);
+					if (pfn < gph_table.nr_frames)
+						gph_sweep_frame(pfn);	/* may mark it again */
+				}
 			}
 		}
 		schedule_timeout_interruptible(msecs_to_jiffies(ms ? ms : 1000));
