@@ -32,8 +32,8 @@ struct folio;
  * @shares_arch_state: the architecture's own hints land in the same state
  *	(ESSA), so frames may already be hinted when gph loads.
  * @discard_faults: the host reports an access to a discarded page with a
- *	fault that carries only its address (ESSA under z/VM), so discarded
- *	folios are freed only after an RCU grace period.
+ *	fault that carries only its address (ESSA under z/VM), so a frame is
+ *	made stable when its discarded folio is removed.
  */
 struct gph_backend {
 	const char *name;
@@ -102,7 +102,8 @@ extern struct kobject *gph_kobj;
 
 /* main.c, for selfcheck.c and kunit.c */
 int gph_frame_state(unsigned long pfn);
-bool gph_backend_discard_faults(void);
+void gph_frame_take_back(unsigned long pfn);
+extern bool gph_discard_faults;
 unsigned long gph_frames(void);
 bool gph_is_enabled(void);
 
@@ -124,7 +125,6 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs);
 bool gph_folio_stable(struct folio *folio);
 void gph_folio_discarded(struct folio *folio);
 struct folio *gph_discard_fault(phys_addr_t phys);
-void gph_discard_hold(struct folio *folio);
 void gph_release_discarded(unsigned long pfn);
 void gph_reread_forget(void);
 void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_);

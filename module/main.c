@@ -556,9 +556,17 @@ int gph_frame_state(unsigned long pfn)
 	return gph_backend->get_state(pfn);
 }
 
-bool gph_backend_discard_faults(void)
+/*
+ * Take a lost frame back (DISCARDED -> STABLE): its folio is being removed,
+ * or freed. Any context. gph_backend->discard_faults, as a variable that
+ * KUnit can set to test that path with the table backend.
+ */
+bool gph_discard_faults;
+EXPORT_SYMBOL_IF_KUNIT(gph_discard_faults);
+
+void gph_frame_take_back(unsigned long pfn)
 {
-	return gph_backend->discard_faults;
+	gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_USE);
 }
 
 unsigned long gph_frames(void)
@@ -608,6 +616,7 @@ static int __init gph_init(void)
 			return err;
 	}
 
+	gph_discard_faults = gph_backend->discard_faults;
 	gph_nr_frames = gph_end_pfn();
 	err = gph_backend->start(gph_nr_frames);
 	if (err)
@@ -674,7 +683,6 @@ static void __exit gph_exit(void)
 	gph_unloading = true;	/* a racing "echo 1 > enabled" must not re-register */
 	gph_disable();
 	mutex_unlock(&gph_mutex);
-	rcu_barrier();		/* discarded folios held for a grace period */
 	gph_sweep_stop();
 	gph_selfcheck_exit(gph_debugfs);
 	if (gph_backend->attrs)

@@ -37,7 +37,6 @@
 #include <linux/pagemap.h>
 #include <kunit/visibility.h>
 #include <linux/sched/clock.h>
-#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include "gph.h"
 #include "gph_trace.h"
@@ -240,8 +239,14 @@ void gph_folio_discarded(struct folio *folio)
 	gph_trace(gph_discard, dev, ino, folio->index, folio_order(folio), false,
 		  folio_pfn(folio));
 	this_cpu_inc(gph_stats.discards);
-	if (gph_backend_discard_faults())
-		gph_discard_hold(folio);
+	/*
+	 * Where the host raises discard faults, no frame may stay discarded
+	 * once its folio leaves the cache: the free path writes to it
+	 * (poisoning, init_on_free), and a fault already on its way must
+	 * find content when it looks. Stable now (ESSA: zeroes).
+	 */
+	if (READ_ONCE(gph_discard_faults))
+		gph_frame_take_back(folio_pfn(folio));
 	raw_spin_lock_irqsave(&gph_reread_lock, flags);
 	if (!slot->mapping)
 		atomic_inc(&gph_reread_pending);
@@ -254,76 +259,47 @@ void gph_folio_discarded(struct folio *folio)
 /* --- discard faults ----------------------------------------------------- */
 
 /*
- * A host that raises discard faults (z/VM) reports only the frame's address,
- * and the fault may be on its way while another CPU removes the folio. So a
- * discarded folio is freed only after an RCU grace period, and the fault
- * handler runs under RCU: the frame it finds cannot have been reused since
- * the access.
- */
-struct gph_discard_held {
-	struct rcu_head rcu;
-	struct folio *folio;
-};
-
-static void gph_discard_release(struct rcu_head *rcu)
-{
-	struct gph_discard_held *held = container_of(rcu, struct gph_discard_held, rcu);
-
-	folio_put(held->folio);
-	kfree(held);
-}
-
-/* Keep @folio from being freed until a grace period has passed. Any context. */
-void gph_discard_hold(struct folio *folio)
-{
-	struct gph_discard_held *held = kmalloc(sizeof(*held), GFP_ATOMIC | __GFP_NOWARN);
-
-	folio_get(folio);
-	if (!held) {
-		/* Safe, not free: the frame is never reused. */
-		pr_warn_ratelimited("no memory to delay the free of discarded frame %#lx: it is kept\n",
-				    folio_pfn(folio));
-		return;
-	}
-	held->folio = folio;
-	call_rcu(&held->rcu, gph_discard_release);
-}
-EXPORT_SYMBOL_IF_KUNIT(gph_discard_hold);
-
-/*
- * page_states_ops.discard_fault, under RCU. Returns the page-cache folio to
- * remove (with a reference), NULL for a stale report (the frame holds
- * content again: retry), ERR_PTR(-EAGAIN) if the folio was already removed
- * (a user access retries through its page tables), ERR_PTR(-EFAULT) for a
- * frame that was never volatile page cache.
+ * page_states_ops.discard_fault, under RCU: a host that raises discard
+ * faults (z/VM) reports an access to a discarded frame by its address only.
+ * Returns the page-cache folio to remove (with a reference), NULL when the
+ * frame holds content again (a stale report: the access is retried), or
+ * ERR_PTR(-EFAULT) when nothing here explains the fault.
+ *
+ * The folio is pinned before its state is read, so a frame freed and reused
+ * meanwhile is never taken for its new owner. A frame is made stable when
+ * its folio is removed (gph_folio_discarded()), so a fault that was on its
+ * way finds content and retries.
  */
 struct folio *gph_discard_fault(phys_addr_t phys)
 {
 	unsigned long pfn = PHYS_PFN(phys);
+	struct address_space *mapping;
 	struct folio *folio;
 	struct page *page;
-	int state;
 
 	this_cpu_inc(gph_stats.discard_faults);
 	page = pfn < gph_frames() ? pfn_to_online_page(pfn) : NULL;
-	state = page ? gph_frame_state(pfn) : -EINVAL;
-	if (state < 0)
+	if (!page)
 		return ERR_PTR(-EFAULT);
-	if (!gph_proto_lost(state))
-		return NULL;
 	folio = page_folio(page);
-	if (!folio_try_get(folio))
-		return NULL;	/* being freed: it will be UNUSED */
-	if (folio != page_folio(page) || !page_states_folio_candidate(folio)) {
+	if (!folio_try_get(folio)) {
+		/*
+		 * Being freed, and the free path wrote to it (poisoning,
+		 * init_on_free): its content is no one's. Stable, and retry.
+		 */
+		if (gph_proto_lost(gph_frame_state(pfn)))
+			gph_frame_take_back(pfn);
+		return NULL;
+	}
+	if (folio != page_folio(page) || !gph_proto_lost(gph_frame_state(pfn))) {
+		folio_put(folio);	/* changed under us, or content again */
+		return NULL;
+	}
+	mapping = READ_ONCE(folio->mapping);
+	if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS) ||
+	    page_has_type(page) || !page_states_folio_candidate(folio)) {
 		folio_put(folio);
 		return ERR_PTR(-EFAULT);
-	}
-	if (!READ_ONCE(folio->mapping)) {
-		/* Removed (it stays uptodate), or never page cache at all. */
-		bool removed = folio_test_uptodate(folio);
-
-		folio_put(folio);
-		return ERR_PTR(removed ? -EAGAIN : -EFAULT);
 	}
 	return folio;
 }
@@ -371,6 +347,7 @@ void gph_reread_forget(void)
 	atomic_set(&gph_reread_pending, 0);
 	raw_spin_unlock_irqrestore(&gph_reread_lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(gph_reread_forget);
 
 /*
  * Disable: a frame left DISCARDED may still be a folio in a page cache
@@ -388,7 +365,7 @@ void gph_release_discarded(unsigned long pfn)
 	if (!folio_try_get(folio))
 		return;		/* free, or being freed: its content is no one's */
 	if (folio == page_folio(page) && page_states_folio_candidate(folio) &&
-	    READ_ONCE(gph_table.states[pfn]) == GPH_DISCARDED) {
+	    gph_frame_state(pfn) == GPH_DISCARDED) {
 		page_states_discard(folio, 0);	/* consumes our reference */
 		return;
 	}

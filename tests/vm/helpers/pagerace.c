@@ -108,8 +108,7 @@ static void writer(int direct)
 				exit(2);
 			for (i = n; i < NP; i++)
 				sh->last[i] = 0;
-			if (sh->size_pages > n)
-				sh->size_pages = n;
+			sh->size_pages = n;	/* shrinks or extends (a hole) */
 		} else if (r <= 6) {
 			k = rand() % 16 + 1;
 			start = rand() % (NP - k);
