@@ -516,6 +516,7 @@ static int stream(void)
 	signal(SIGTERM, on_signal);
 	printf("%12s %7s %-16s %-12s %6s %-9s    %-9s %s\n", "TIME(s)", "PID", "COMM", "PFN",
 	       "PAGES", "OLD", "NEW", "REASON");
+	fflush(stdout);		/* the header says "attached": scripts wait for it */
 	end = env.duration ? now() + env.duration : 0;
 	while (!exiting && (!end || now() < end)) {
 		int n = ring_buffer__poll(rb, 100);

@@ -150,21 +150,43 @@ done
 [ $bad = 0 ]
 ok $? "gphtrace: bad --top, --root and --file exit 2 with a message"
 
+# trace_dd ARGS...: gphtrace ARGS while a dd runs, the dd started only once
+# gphtrace has attached (its header is out) and traced until it exits. An
+# argument DDPID stands for dd's pid (known before gphtrace starts), left
+# in $DD.
+trace_dd() {
+	rm -f /tmp/go /tmp/tr && mkfifo /tmp/go
+	( read -r _ </tmp/go; exec dd if=/dev/zero of=/tmp/x bs=1M count=16 2>/dev/null ) &
+	DD=$!
+	args=
+	for a in "$@"; do
+		[ "$a" = DDPID ] && a=$DD
+		args="$args $a"
+	done
+	# shellcheck disable=SC2086 # words: no argument has a space
+	gphtrace $args >/tmp/tr 2>/tmp/tr.err &
+	t=$!
+	i=0
+	while [ ! -s /tmp/tr ] && [ $i -lt 600 ] && kill -0 $t 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo go >/tmp/go
+	wait $DD
+	kill -INT $t
+	wait $t
+	rm -f /tmp/x /tmp/go
+}
 # Streaming, filtered by state: every event has unused on one side.
-( sleep 2; dd if=/dev/zero of=/tmp/x bs=1M count=16 2>/dev/null; rm -f /tmp/x ) &
-gphtrace -d 5 -s unused >/tmp/tr 2>/tmp/tr.err
-wait
+trace_dd -s unused
 events=$(awk 'NR > 1' /tmp/tr | wc -l)
 others=$(awk 'NR > 1 && $6 != "unused" && $8 != "unused"' /tmp/tr | wc -l)
 diag "gphtrace -s unused: $events events, $others without unused; first: $(sed -n 2p /tmp/tr)"
 [ "$events" -gt 0 ] && [ "$others" = 0 ]
 ok $? "gphtrace -s unused streams only transitions into or out of unused"
 # Filtered by process: dd's own allocations, nobody else's.
-( sleep 2; exec dd if=/dev/zero of=/tmp/x bs=1M count=16 2>/dev/null ) &
-p=$!
-gphtrace -d 5 -p $p >/tmp/tr 2>/tmp/tr.err
-wait
-rm -f /tmp/x
+trace_dd -p DDPID
+p=$DD
 events=$(awk 'NR > 1' /tmp/tr | wc -l)
 others=$(awk -v p=$p 'NR > 1 && $2 != p' /tmp/tr | wc -l)
 diag "gphtrace -p $p: $events events, $others from other processes; first: $(sed -n 2p /tmp/tr)"
