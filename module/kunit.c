@@ -337,6 +337,13 @@ static void gph_cached_exit(void *data)
 		kern_unmount(c->mnt);
 }
 
+/* The cases that mark frames themselves need the table backend, enabled. */
+static void gph_kunit_needs_table(struct kunit *test)
+{
+	if (!gph_is_enabled() || gph_frames() != gph_table.nr_frames)
+		kunit_skip(test, "needs gph.ko enabled with backend=table");
+}
+
 /*
  * A clean, uptodate, unlocked page-cache folio at index 0 of a new inode.
  * @discard_faults: behave as a backend whose host raises discard faults.
@@ -349,8 +356,7 @@ static struct gph_cached *gph_cached_folio(struct kunit *test, bool discard_faul
 	struct folio *folio;
 	int err;
 
-	if (!gph_is_enabled() || gph_frames() != gph_table.nr_frames)
-		kunit_skip(test, "needs gph.ko enabled with backend=table");
+	gph_kunit_needs_table(test);
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	c->discard_faults = READ_ONCE(gph_discard_faults);
@@ -415,27 +421,29 @@ static void gph_discard_fault_outside_memory_is_reported(struct kunit *test)
 static void gph_discard_fault_on_stable_frame_is_retried(struct kunit *test)
 {
 	struct page *page;
+	phys_addr_t phys;
 
 	if (!gph_is_enabled())
 		kunit_skip(test, "gph is disabled: nobody handles discard faults");
 	page = alloc_page(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, page);
+	phys = PFN_PHYS(page_to_pfn(page));
 	/* Stable kernel memory: a report about it is stale, so retry. */
-	KUNIT_EXPECT_NULL(test, gph_discard_fault(PFN_PHYS(page_to_pfn(page))));
-	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(PFN_PHYS(page_to_pfn(page)), false));
+	KUNIT_EXPECT_NULL(test, gph_discard_fault(phys));
+	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(phys, false));
 	__free_page(page);
 }
 
 static void gph_discard_fault_on_discarded_kernel_page_is_reported(struct kunit *test)
 {
 	struct page *page;
+	phys_addr_t phys;
 	u8 *byte;
-	int err;
 
-	if (!gph_is_enabled() || gph_frames() != gph_table.nr_frames)
-		kunit_skip(test, "needs gph.ko enabled with backend=table");
+	gph_kunit_needs_table(test);
 	page = alloc_page(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, page);
+	phys = PFN_PHYS(page_to_pfn(page));
 	byte = &gph_table.states[page_to_pfn(page)];
 	if (cmpxchg(byte, GPH_STABLE, GPH_DISCARDED) != GPH_STABLE) {
 		__free_page(page);
@@ -443,9 +451,8 @@ static void gph_discard_fault_on_discarded_kernel_page_is_reported(struct kunit 
 		return;
 	}
 	/* Lost, but never page cache: nothing to remove, nothing to retry. */
-	err = PTR_ERR(gph_discard_fault(PFN_PHYS(page_to_pfn(page))));
-	KUNIT_EXPECT_EQ(test, err, -EFAULT);
-	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(PFN_PHYS(page_to_pfn(page)), true));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(gph_discard_fault(phys)), -EFAULT);
+	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys, true));
 	KUNIT_EXPECT_EQ(test, cmpxchg(byte, GPH_DISCARDED, GPH_STABLE), GPH_DISCARDED);
 	__free_page(page);
 }
@@ -456,8 +463,7 @@ static void gph_discard_fault_on_frame_being_freed_takes_it_back(struct kunit *t
 	struct page *page;
 	u8 *byte;
 
-	if (!gph_is_enabled() || gph_frames() != gph_table.nr_frames)
-		kunit_skip(test, "needs gph.ko enabled with backend=table");
+	gph_kunit_needs_table(test);
 	page = alloc_page(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	byte = &gph_table.states[page_to_pfn(page)];

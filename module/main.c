@@ -556,14 +556,11 @@ int gph_frame_state(unsigned long pfn)
 	return gph_backend->get_state(pfn);
 }
 
-/*
- * Take a lost frame back (DISCARDED -> STABLE): its folio is being removed,
- * or freed. Any context. gph_backend->discard_faults, as a variable that
- * KUnit can set to test that path with the table backend.
- */
+/* gph_backend->discard_faults, as a variable KUnit can set with the table backend. */
 bool gph_discard_faults;
 EXPORT_SYMBOL_IF_KUNIT(gph_discard_faults);
 
+/* Take a lost frame back (-> STABLE): its folio is being removed or freed. Any context. */
 void gph_frame_take_back(unsigned long pfn)
 {
 	gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_USE);

@@ -12,8 +12,9 @@
  * (tag(i, word) << 32 | g). A reader accepts a word that is zero (a hole or
  * a truncated tail) or carries the right tag and a generation the writer
  * has reached; a page torn between two writes is fine (within a word too:
- * reads and writes copy bytes), a poisoned or stale foreign page is not. When the writer stops, every page must hold exactly
- * the generation written last (zero for holes), read both through the
+ * reads and writes copy bytes), a poisoned or stale foreign page is not.
+ * When the writer stops, every page must hold exactly the generation
+ * written last (zero for holes), read both through the
  * page cache and with O_DIRECT. Exit 1 on any mismatch.
  */
 #define _GNU_SOURCE
@@ -61,17 +62,14 @@ static void fill(uint64_t *p, uint32_t i, uint32_t gen)
  * A word a reader may see mid-run: zero, a write (tag << 32 | generation
  * reached so far) or, as a read racing a write copies bytes rather than
  * words, a mix of the two: every byte zero or the byte a write puts there,
- * and the generation below the power of two above the newest. Poison and
- * other pages' words fail.
+ * and the generation below @lim, the power of two above the newest. Poison
+ * and other pages' words fail.
  */
-static int word_ok(uint64_t v, uint32_t i, uint32_t w, uint32_t max)
+static int word_ok(uint64_t v, uint32_t i, uint32_t w, uint64_t lim)
 {
 	uint64_t want = tag(i, w) << 32;
-	uint64_t lim = 1;
 	int b;
 
-	while (lim <= max)
-		lim <<= 1;
 	if ((uint32_t)v >= lim)
 		return 0;
 	for (b = 4; b < 8; b++) {
@@ -87,9 +85,12 @@ static int word_ok(uint64_t v, uint32_t i, uint32_t w, uint32_t max)
 static int page_ok(const uint64_t *p, size_t n, uint32_t i)
 {
 	uint32_t w, max = sh->maxgen;
+	uint64_t lim = 1;
 
+	while (lim <= max)
+		lim <<= 1;
 	for (w = 0; w < n / 8; w++) {
-		if (!word_ok(p[w], i, w, max)) {
+		if (!word_ok(p[w], i, w, lim)) {
 			fprintf(stderr, "pagerace: page %u word %u holds %016llx%s\n", i, w,
 				(unsigned long long)p[w],
 				p[w] == 0x5a5a5a5a5a5a5a5aULL ? " (gph emul discard poison)" : "");
