@@ -9,17 +9,27 @@
  * and the kernel may run with cmma=off; then this backend refuses to load.
  * The arch's alloc hint (arch_alloc_page) keeps running while gph is loaded,
  * so a page freed under either hint is stable once allocated.
+ *
+ * Volatile page cache: the guest keeps its own byte per frame around the
+ * machine's state (essa_proto.h). Mapped folios are never volatile: KVM
+ * drops a discarded page silently, and mapping volatile folios under z/VM,
+ * whose discard fault would report the access, needs hooks in GUP, COW and
+ * fork that we do not have.
  */
 #define pr_fmt(fmt) "gph: essa: " fmt
 
 #include <linux/errno.h>
+#include <linux/irqflags.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <asm/asm-extable.h>
 #include "gph.h"
 #include "essa_decode.h"
+#include "table_proto.h"
 
 static bool gph_essa_nodat;	/* the kernel marks non-DAT pages NODAT */
 static unsigned long gph_essa_nr_frames;
+static u8 *gph_essa_bytes;	/* the guest's byte per frame, for volatile.c */
 
 static __always_inline unsigned long gph_essa(unsigned long paddr,
 					      unsigned char orc)
@@ -96,14 +106,39 @@ static int gph_essa_probe(void)
 	return 0;
 }
 
+#define gph_essa_proto_insn(pfn, orc)		gph_essa(PFN_PHYS(pfn), orc)
+#define gph_essa_proto_irq_save(flags)		local_irq_save(flags)
+#define gph_essa_proto_irq_restore(flags)	local_irq_restore(flags)
+#include "essa_proto.h"
+
+static bool gph_essa_volatile_commit(u8 *byte, unsigned long pfn)
+{
+	return gph_essa_proto_commit(byte, pfn);
+}
+
+static int gph_essa_volatile_use(u8 *byte, unsigned long pfn)
+{
+	return gph_essa_proto_use(byte, pfn);
+}
+
 static int gph_essa_start(unsigned long nr_frames)
 {
+	/* All GPH_STABLE (0): every frame is stable when a backend starts. */
+	gph_essa_bytes = kvcalloc(nr_frames, 1, GFP_KERNEL);
+	if (!gph_essa_bytes)
+		return -ENOMEM;
 	gph_essa_nr_frames = nr_frames;
+	gph_volatile_bytes = gph_essa_bytes;
+	gph_volatile_frames = nr_frames;
 	return 0;
 }
 
 static void gph_essa_stop(void)
 {
+	gph_volatile_bytes = NULL;
+	gph_volatile_frames = 0;
+	kvfree(gph_essa_bytes);
+	gph_essa_bytes = NULL;
 }
 
 static int gph_essa_set_state(unsigned long pfn, enum gph_state new)
@@ -127,6 +162,13 @@ static int gph_essa_set_state(unsigned long pfn, enum gph_state new)
 		WARN_ON_ONCE(1);
 		return -EINVAL;
 	}
+	/*
+	 * Freed, allocated, or taken back for a folio being freed: whatever
+	 * volatile.c left in the guest's byte (VOLATILE, DISCARDED) is over.
+	 * Nobody else looks at the byte of a frame without a reference.
+	 */
+	if (unlikely(READ_ONCE(gph_essa_bytes[pfn]) != GPH_STABLE))
+		WRITE_ONCE(gph_essa_bytes[pfn], GPH_STABLE);
 	return gph_essa_decode(r1);
 }
 
@@ -146,5 +188,6 @@ const struct gph_backend gph_essa_backend = {
 	.set_state = gph_essa_set_state,
 	.get_state = gph_essa_get_state,
 	.shares_arch_state = true,
-	.discard_faults = true,
+	.volatile_commit = gph_essa_volatile_commit,
+	.volatile_use = gph_essa_volatile_use,
 };

@@ -31,9 +31,15 @@ struct folio;
  * @attrs: extra sysfs attributes in /sys/kernel/mm/gph/, or NULL.
  * @shares_arch_state: the architecture's own hints land in the same state
  *	(ESSA), so frames may already be hinted when gph loads.
- * @discard_faults: the host reports an access to a discarded page with a
- *	fault that carries only its address (ESSA under z/VM), so a frame is
- *	made stable when its discarded folio is removed.
+ * @volatile_commit: make-volatile's commit of frame @pfn, whose byte @byte
+ *	(gph_volatile_bytes) the guest holds PENDING: true if it is volatile
+ *	now, false if a lookup took it back first. Any context, never sleeps.
+ *	NULL for the table backend (volatile.c has it inline).
+ * @volatile_use: take frame @pfn back before its content is used; returns
+ *	as gph_proto_guest_use(). Any context; waits at most for one ESSA.
+ *
+ * A backend that does volatile pages sets gph_volatile_bytes and
+ * gph_volatile_frames in @start and clears them in @stop.
  */
 struct gph_backend {
 	const char *name;
@@ -45,8 +51,12 @@ struct gph_backend {
 	void (*set_enabled)(bool enabled);
 	const struct attribute_group *attrs;
 	bool shares_arch_state;
-	bool discard_faults;
+	bool (*volatile_commit)(u8 *byte, unsigned long pfn);
+	int (*volatile_use)(u8 *byte, unsigned long pfn);
 };
+
+/* main.c: the backend chosen at load */
+extern const struct gph_backend *gph_backend;
 
 #ifdef CONFIG_S390
 extern const struct gph_backend gph_essa_backend;
@@ -103,7 +113,6 @@ extern struct kobject *gph_kobj;
 /* main.c, for selfcheck.c and kunit.c */
 int gph_frame_state(unsigned long pfn);
 void gph_frame_take_back(unsigned long pfn);
-extern bool gph_discard_faults;
 unsigned long gph_frames(void);
 bool gph_is_enabled(void);
 
@@ -117,7 +126,12 @@ int gph_emul_start(void);
 void gph_emul_stop(void);
 void gph_emul_volatile(unsigned long pfn);
 
-/* volatile.c: volatile page cache (table backend) */
+/*
+ * volatile.c: volatile page cache. The guest's byte per frame: the table's
+ * shared state bytes, or the essa backend's own; NULL: no volatile pages.
+ */
+extern u8 *gph_volatile_bytes;
+extern unsigned long gph_volatile_frames;
 extern bool gph_volatile_on;
 extern unsigned int gph_sweep_ms;
 void gph_volatile_set_active(bool active);
@@ -125,7 +139,7 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs);
 bool gph_folio_stable(struct folio *folio);
 void gph_folio_discarded(struct folio *folio);
 struct folio *gph_discard_fault(phys_addr_t phys);
-void gph_release_discarded(unsigned long pfn);
+void gph_volatile_release(unsigned long pfn);
 void gph_reread_forget(void);
 void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_);
 int gph_sweep_start(void);

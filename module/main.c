@@ -35,7 +35,7 @@ module_param(backend, charp, 0444);
 MODULE_PARM_DESC(backend, "where page states go: table (any arch), essa (s390 with CMMA)");
 
 module_param_named(volatile, gph_volatile_on, bool, 0444);
-MODULE_PARM_DESC(volatile, "make clean idle page-cache pages volatile (table backend; default 1; also /sys/kernel/mm/gph/volatile)");
+MODULE_PARM_DESC(volatile, "make clean idle unmapped page-cache pages volatile (default 1; also /sys/kernel/mm/gph/volatile)");
 
 /* sweep_ms, as a module parameter and in sysfs. */
 static int gph_sweep_ms_set(const char *val, const struct kernel_param *kp)
@@ -57,7 +57,7 @@ static const struct kernel_param_ops gph_sweep_ms_ops = {
 module_param_cb(sweep_ms, &gph_sweep_ms_ops, &gph_sweep_ms, 0444);
 MODULE_PARM_DESC(sweep_ms, "period of the walk that offers idle page-cache folios as volatile, 0 (off) .. 3600000 ms (default 1000; also sysfs)");
 
-static const struct gph_backend *gph_backend;
+const struct gph_backend *gph_backend;
 static unsigned long gph_nr_frames;
 static bool gph_enabled;
 static bool gph_draining;	/* disabling: free pages are no longer hinted */
@@ -186,10 +186,10 @@ static const struct page_states_ops gph_ops = {
 	.discard_fault = gph_discard_fault,
 };
 
-/* Volatile pages need a backend whose host has no discard fault to raise. */
+/* A backend that does volatile pages gives volatile.c a byte per frame. */
 static bool gph_backend_does_volatile(void)
 {
-	return gph_backend == &gph_table_backend;
+	return gph_volatile_bytes;
 }
 
 /* --- zones -------------------------------------------------------------- */
@@ -214,12 +214,12 @@ static void gph_hint_free_block(struct page *page, unsigned int order,
 
 /*
  * Every frame back to stable; waits for the host to let go of BUSY frames.
- * A discarded folio still in a cache is removed first: its content is gone.
+ * A volatile folio is taken back as a lookup would, and a discarded one
+ * still in a cache is removed first: its content is gone.
  */
 static void gph_all_stable(void)
 {
 	unsigned long pfn;
-	int state;
 
 	for (pfn = 0; pfn < gph_nr_frames; pfn++) {
 		if (!(pfn & 4095))
@@ -227,12 +227,9 @@ static void gph_all_stable(void)
 		/* Holes and offline memory were never hinted (and ESSA on them faults). */
 		if (!pfn_to_online_page(pfn))
 			continue;
-		state = gph_backend->get_state(pfn);
-		if (state == GPH_BUSY || state == GPH_DISCARDED) {
-			while (gph_backend->get_state(pfn) == GPH_BUSY)
-				cpu_relax();
-			gph_release_discarded(pfn);
-		}
+		while (gph_backend->get_state(pfn) == GPH_BUSY)
+			cpu_relax();
+		gph_volatile_release(pfn);
 		if (gph_backend->get_state(pfn) != GPH_STABLE)
 			gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
 	}
@@ -372,7 +369,7 @@ static ssize_t volatile_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return -EINVAL;
 	}
 	if (on && !gph_backend_does_volatile()) {
-		pr_err_ratelimited("volatile: the %s backend does not do volatile pages yet; use backend=table\n",
+		pr_err_ratelimited("volatile: the %s backend does not do volatile pages\n",
 				   gph_backend->name);
 		return -EOPNOTSUPP;
 	}
@@ -556,10 +553,6 @@ int gph_frame_state(unsigned long pfn)
 	return gph_backend->get_state(pfn);
 }
 
-/* gph_backend->discard_faults, as a variable KUnit can set with the table backend. */
-bool gph_discard_faults;
-EXPORT_SYMBOL_IF_KUNIT(gph_discard_faults);
-
 /* Take a lost frame back (-> STABLE): its folio is being removed or freed. Any context. */
 void gph_frame_take_back(unsigned long pfn)
 {
@@ -613,7 +606,6 @@ static int __init gph_init(void)
 			return err;
 	}
 
-	gph_discard_faults = gph_backend->discard_faults;
 	gph_nr_frames = gph_end_pfn();
 	err = gph_backend->start(gph_nr_frames);
 	if (err)
@@ -642,7 +634,7 @@ static int __init gph_init(void)
 	}
 	gph_selfcheck_init(&gph_debugfs);
 	if (!gph_backend_does_volatile() && gph_volatile_on) {
-		pr_info("the %s backend does not do volatile pages yet: free-page hinting only\n",
+		pr_info("the %s backend does not do volatile pages: free-page hinting only\n",
 			gph_backend->name);
 		gph_volatile_on = false;
 	}

@@ -52,6 +52,8 @@ static int gph_table_get_state(unsigned long pfn)
 
 static void gph_table_free(void)
 {
+	gph_volatile_bytes = NULL;
+	gph_volatile_frames = 0;
 	vfree(gph_table.hdr);
 	gph_table.hdr = NULL;
 	gph_table.states = NULL;
@@ -77,9 +79,14 @@ static int gph_table_start(unsigned long nr_frames)
 	/* Publish the header before the host may look at the states. */
 	smp_store_release(&gph_table.hdr->guest_flags, GPH_GUEST_ATTACHED);
 	err = gph_emul_start();
-	if (err)
+	if (err) {
 		gph_table_free();
-	return err;
+		return err;
+	}
+	/* The shared state bytes are volatile.c's bytes too. */
+	gph_volatile_bytes = gph_table.states;
+	gph_volatile_frames = nr_frames;
+	return 0;
 }
 
 static void gph_table_set_enabled(bool enabled)

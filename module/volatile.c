@@ -22,9 +22,15 @@
  * to A3: no second make-volatile can re-enter PENDING between B3 and A3
  * and let A commit on a stale refcount.
  *
- * Only the table backend does volatile pages for now: mapped folios are
- * never volatile (no host here raises a discard fault), so every use goes
- * through a page-cache lookup that calls gph_folio_stable().
+ * The guest's byte per frame is the table backend's shared state byte, or
+ * the essa backend's own (essa_proto.h: there A3 and B3 each open a short
+ * window around one ESSA). Mapped folios are never volatile, with either
+ * backend, so every use goes through a page-cache lookup that calls
+ * gph_folio_stable().
+ *
+ * A discarded frame stays DISCARDED until its folio is freed, also after the
+ * folio left the cache: a lookup that took its reference just before the
+ * removal must still find it lost (tests/model/essa-volatile.pml).
  */
 #define pr_fmt(fmt) "gph: " fmt
 
@@ -38,9 +44,14 @@
 #include <kunit/visibility.h>
 #include <linux/sched/clock.h>
 #include <linux/spinlock.h>
+#include <linux/delay.h>
 #include "gph.h"
 #include "gph_trace.h"
 #include "table.h"
+
+/* Set by the backend's start, cleared by its stop (gph.h). */
+u8 *gph_volatile_bytes;
+unsigned long gph_volatile_frames;
 
 /* --- conditions --------------------------------------------------------- */
 
@@ -96,7 +107,7 @@ static inline void gph_revisit_mark(struct folio *folio)
 {
 	unsigned long pfn = folio_pfn(folio);
 
-	if (gph_revisit && pfn < gph_table.nr_frames && !test_bit(pfn, gph_revisit))
+	if (gph_revisit && pfn < gph_volatile_frames && !test_bit(pfn, gph_revisit))
 		set_bit(pfn, gph_revisit);
 }
 
@@ -109,7 +120,7 @@ void gph_volatile_set_active(bool active)
 {
 	/* Look at every frame once: folios cached before we were on. */
 	if (active && gph_revisit)
-		bitmap_fill(gph_revisit, gph_table.nr_frames);
+		bitmap_fill(gph_revisit, gph_volatile_frames);
 	WRITE_ONCE(gph_volatile_active, active && READ_ONCE(gph_volatile_on));
 }
 
@@ -117,7 +128,23 @@ static inline u8 *gph_volatile_byte(struct folio *folio)
 {
 	unsigned long pfn = folio_pfn(folio);
 
-	return pfn < gph_table.nr_frames ? &gph_table.states[pfn] : NULL;
+	return pfn < gph_volatile_frames ? &gph_volatile_bytes[pfn] : NULL;
+}
+
+/* A3's commit PENDING -> VOLATILE; the table backend inline. */
+static __always_inline bool gph_volatile_commit(u8 *byte, unsigned long pfn)
+{
+	if (gph_backend == &gph_table_backend)
+		return gph_proto_move(byte, GPH_PENDING, GPH_VOLATILE, GPH_ACTOR_GUEST);
+	return gph_backend->volatile_commit(byte, pfn);
+}
+
+/* B2, B3: take a frame back for use; as gph_proto_guest_use(). */
+static __always_inline int gph_volatile_use(u8 *byte, unsigned long pfn)
+{
+	if (gph_backend == &gph_table_backend)
+		return gph_proto_guest_use(byte);
+	return gph_backend->volatile_use(byte, pfn);
 }
 
 static void gph_reread_check(struct folio *folio);
@@ -160,14 +187,15 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 	verdict = gph_folio_may_be_volatile(folio);
 	/* Expected: the page cache's, ours, and the caller's known ones. */
 	if (refs == 2 + extra_refs && verdict == GPH_YES &&
-	    gph_proto_move(byte, GPH_PENDING, GPH_VOLATILE, GPH_ACTOR_GUEST))
+	    gph_volatile_commit(byte, folio_pfn(folio)))
 		committed = true;
 	else	/* may fail: a lookup already took it back */
 		gph_proto_move(byte, GPH_PENDING, GPH_STABLE, GPH_ACTOR_GUEST);
 	if (committed) {
 		gph_moved(folio_pfn(folio), GPH_STABLE, GPH_VOLATILE,
 			  GPH_REASON_IDLE);
-		gph_emul_volatile(folio_pfn(folio));
+		if (gph_backend == &gph_table_backend)
+			gph_emul_volatile(folio_pfn(folio));
 	} else if (verdict != GPH_NOT_NOW) {
 		gph_revisit_mark(folio);	/* busy: idle after they let go? */
 	}
@@ -187,13 +215,14 @@ bool gph_folio_stable(struct folio *folio)
 
 	if (!byte)
 		return true;
-	old = gph_proto_guest_use(byte);	/* B2, B3 */
+	old = gph_volatile_use(byte, folio_pfn(folio));	/* B2, B3 */
 	if (old == GPH_VOLATILE) {
 		gph_moved(folio_pfn(folio), GPH_VOLATILE, GPH_STABLE, GPH_REASON_USE);
 		gph_revisit_mark(folio);	/* volatile again once it is idle */
 	}
 	return !gph_proto_lost(old);
 }
+EXPORT_SYMBOL_IF_KUNIT(gph_folio_stable);
 
 /* --- discards and re-reads ---------------------------------------------- */
 
@@ -240,13 +269,12 @@ void gph_folio_discarded(struct folio *folio)
 		  folio_pfn(folio));
 	this_cpu_inc(gph_stats.discards);
 	/*
-	 * Where the host raises discard faults, no frame may stay discarded
-	 * once its folio leaves the cache: the free path writes to it
-	 * (poisoning, init_on_free), and a fault already on its way must
-	 * find content when it looks. Stable now (ESSA: zeroes).
+	 * The frame stays DISCARDED until the folio is freed: a lookup that
+	 * took its reference before the removal must still find it lost.
+	 * Where the host raises discard faults, the free path's own writes
+	 * (poisoning, init_on_free) fault, and gph_discard_fault() takes the
+	 * frame back then.
 	 */
-	if (READ_ONCE(gph_discard_faults))
-		gph_frame_take_back(folio_pfn(folio));
 	raw_spin_lock_irqsave(&gph_reread_lock, flags);
 	if (!slot->mapping)
 		atomic_inc(&gph_reread_pending);
@@ -266,9 +294,9 @@ void gph_folio_discarded(struct folio *folio)
  * ERR_PTR(-EFAULT) when nothing here explains the fault.
  *
  * The folio is pinned before its state is read, so a frame freed and reused
- * meanwhile is never taken for its new owner. A frame is made stable when
- * its folio is removed (gph_folio_discarded()), so a fault that was on its
- * way finds content and retries.
+ * meanwhile is never taken for its new owner: its state is stable again, and
+ * the fault that was on its way is retried. A frame whose folio is being
+ * freed is taken back here (the free path writes to it before its hook).
  */
 struct folio *gph_discard_fault(phys_addr_t phys)
 {
@@ -350,25 +378,45 @@ void gph_reread_forget(void)
 EXPORT_SYMBOL_IF_KUNIT(gph_reread_forget);
 
 /*
- * Disable: a frame left DISCARDED may still be a folio in a page cache
- * whose content is gone. Remove it (the hooks are still registered), so
- * that no one reads it as stable after we leave. Sleeps.
+ * Disable: frame @pfn is about to be made stable. A page-cache folio still
+ * volatile there is taken back as a lookup would (the host may discard it
+ * until then), and a discarded one is removed, so that no one reads it as
+ * stable after we leave. The frame may be made stable only once no lookup
+ * that found the folio before its removal can still look at the state: wait
+ * until ours is the last reference (for a second at most). Sleeps.
  */
-void gph_release_discarded(unsigned long pfn)
+void gph_volatile_release(unsigned long pfn)
 {
-	struct page *page = pfn_to_online_page(pfn);
+	struct page *page;
 	struct folio *folio;
+	unsigned int ms;
+	u8 state;
 
+	if (pfn >= gph_volatile_frames)
+		return;
+	state = READ_ONCE(gph_volatile_bytes[pfn]);
+	if (state != GPH_VOLATILE && state != GPH_DISCARDED && state != GPH_BUSY)
+		return;
+	page = pfn_to_online_page(pfn);
 	if (!page)
 		return;
 	folio = page_folio(page);
 	if (!folio_try_get(folio))
 		return;		/* free, or being freed: its content is no one's */
-	if (folio == page_folio(page) && page_states_folio_candidate(folio) &&
-	    gph_frame_state(pfn) == GPH_DISCARDED) {
-		page_states_discard(folio, 0);	/* consumes our reference */
-		return;
+	if (folio != page_folio(page) || !page_states_folio_candidate(folio) ||
+	    gph_folio_stable(folio))
+		goto put;	/* not ours to look at, or taken back */
+	folio_lock(folio);
+	page_states_discard(folio, PSD_LOCKED);	/* unless it is gone already */
+	folio_unlock(folio);
+	for (ms = 0; folio_ref_count(folio) > 1; ms++) {
+		if (ms == 1000) {
+			pr_warn("pfn %#lx: a discarded folio is still referenced after 1 s\n", pfn);
+			break;
+		}
+		msleep(1);
 	}
+put:
 	folio_put(folio);
 }
 
@@ -386,7 +434,7 @@ void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_)
 	struct folio *folio;
 
 	*candidates = *volatile_ = 0;
-	for (pfn = 0; pfn < gph_table.nr_frames; pfn++) {
+	for (pfn = 0; pfn < gph_volatile_frames; pfn++) {
 		if (!(pfn & 1023))
 			cond_resched();
 		page = pfn_to_online_page(pfn);
@@ -401,7 +449,7 @@ void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_)
 		    folio_ref_count(folio) == 2 &&
 		    gph_folio_may_be_volatile(folio) == GPH_YES) {
 			(*candidates)++;
-			if (READ_ONCE(gph_table.states[pfn]) == GPH_VOLATILE)
+			if (READ_ONCE(gph_volatile_bytes[pfn]) == GPH_VOLATILE)
 				(*volatile_)++;
 		}
 		rcu_read_unlock();
@@ -424,8 +472,8 @@ static void gph_sweep_frame(unsigned long pfn)
 	struct page *page;
 	struct folio *folio;
 
-	/* The state byte first: free frames are UNUSED, hinted ones done. */
-	if (READ_ONCE(gph_table.states[pfn]) != GPH_STABLE)
+	/* The state byte first: hinted frames are done (table: free ones too). */
+	if (READ_ONCE(gph_volatile_bytes[pfn]) != GPH_STABLE)
 		return;
 	page = pfn_to_online_page(pfn);
 	if (!page || PageAnon(page))
@@ -468,7 +516,7 @@ static int gph_sweep_thread(void *unused)
 			unsigned long i, word;
 
 			/* A word at a time: one atomic per 64 frames. */
-			for (i = 0; i < BITS_TO_LONGS(gph_table.nr_frames); i++) {
+			for (i = 0; i < BITS_TO_LONGS(gph_volatile_frames); i++) {
 				if (!(i & 15)) {
 					cond_resched();
 					if (kthread_should_stop())
@@ -478,7 +526,7 @@ static int gph_sweep_thread(void *unused)
 					continue;
 				for (word = xchg(&gph_revisit[i], 0); word; word &= word - 1) {
 					pfn = i * BITS_PER_LONG + __ffs(word);
-					if (pfn < gph_table.nr_frames)
+					if (pfn < gph_volatile_frames)
 						gph_sweep_frame(pfn);	/* may mark it again */
 				}
 			}
@@ -490,8 +538,8 @@ static int gph_sweep_thread(void *unused)
 
 int gph_sweep_start(void)
 {
-	if (gph_table.nr_frames) {
-		gph_revisit = kvcalloc(BITS_TO_LONGS(gph_table.nr_frames),
+	if (gph_volatile_frames) {
+		gph_revisit = kvcalloc(BITS_TO_LONGS(gph_volatile_frames),
 				       sizeof(long), GFP_KERNEL);
 		if (!gph_revisit)
 			return -ENOMEM;
