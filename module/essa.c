@@ -106,7 +106,15 @@ static int gph_essa_probe(void)
 	return 0;
 }
 
+/* As arch_alloc_page(): NODAT only if the kernel marks DAT pages. */
+static __always_inline unsigned long gph_essa_set_stable(unsigned long paddr)
+{
+	return gph_essa_nodat ? gph_essa(paddr, GPH_ESSA_SET_STABLE_NODAT) :
+				gph_essa(paddr, GPH_ESSA_SET_STABLE);
+}
+
 #define gph_essa_proto_insn(pfn, orc)		gph_essa(PFN_PHYS(pfn), orc)
+#define gph_essa_proto_set_stable(pfn)		gph_essa_set_stable(PFN_PHYS(pfn))
 #define gph_essa_proto_irq_save(flags)		local_irq_save(flags)
 #define gph_essa_proto_irq_restore(flags)	local_irq_restore(flags)
 #include "essa_proto.h"
@@ -118,7 +126,13 @@ static bool gph_essa_volatile_commit(u8 *byte, unsigned long pfn)
 
 static int gph_essa_volatile_use(u8 *byte, unsigned long pfn)
 {
-	return gph_essa_proto_use(byte, pfn);
+	int old = gph_essa_proto_use(byte, pfn);
+
+	if (old != GPH_ESSA_FOUND_LOST)
+		return old;
+	/* The host's move, seen only now (there is no table to show it). */
+	gph_moved(pfn, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
+	return GPH_DISCARDED;
 }
 
 static int gph_essa_start(unsigned long nr_frames)
@@ -141,6 +155,24 @@ static void gph_essa_stop(void)
 	gph_essa_bytes = NULL;
 }
 
+/*
+ * The frame was freed, allocated, taken back for a folio being freed, or
+ * made stable at disable (after gph_volatile_release()): what volatile.c
+ * left in the guest's byte is over. A frame freed while volatile may have
+ * been discarded without anyone noticing: account the host's move first.
+ * A window or PENDING here would mean someone still holds the folio.
+ */
+static noinline void gph_essa_byte_reset(unsigned long pfn, unsigned long r1)
+{
+	u8 old = READ_ONCE(gph_essa_bytes[pfn]);
+
+	if (WARN_ON_ONCE(old != GPH_VOLATILE && old != GPH_DISCARDED))
+		return;
+	if (cmpxchg(&gph_essa_bytes[pfn], old, GPH_STABLE) == old &&
+	    old == GPH_VOLATILE && gph_essa_decode(r1) == GPH_DISCARDED)
+		gph_moved(pfn, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
+}
+
 static int gph_essa_set_state(unsigned long pfn, enum gph_state new)
 {
 	unsigned long paddr = PFN_PHYS(pfn);
@@ -154,21 +186,14 @@ static int gph_essa_set_state(unsigned long pfn, enum gph_state new)
 		r1 = gph_essa(paddr, GPH_ESSA_SET_UNUSED);
 		break;
 	case GPH_STABLE:
-		/* As arch_alloc_page(): NODAT only if the kernel marks DAT pages. */
-		r1 = gph_essa_nodat ? gph_essa(paddr, GPH_ESSA_SET_STABLE_NODAT) :
-				      gph_essa(paddr, GPH_ESSA_SET_STABLE);
+		r1 = gph_essa_set_stable(paddr);
 		break;
 	default:
 		WARN_ON_ONCE(1);
 		return -EINVAL;
 	}
-	/*
-	 * Freed, allocated, or taken back for a folio being freed: whatever
-	 * volatile.c left in the guest's byte (VOLATILE, DISCARDED) is over.
-	 * Nobody else looks at the byte of a frame without a reference.
-	 */
 	if (unlikely(READ_ONCE(gph_essa_bytes[pfn]) != GPH_STABLE))
-		WRITE_ONCE(gph_essa_bytes[pfn], GPH_STABLE);
+		gph_essa_byte_reset(pfn, r1);
 	return gph_essa_decode(r1);
 }
 

@@ -139,7 +139,7 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs);
 bool gph_folio_stable(struct folio *folio);
 void gph_folio_discarded(struct folio *folio);
 struct folio *gph_discard_fault(phys_addr_t phys);
-void gph_volatile_release(unsigned long pfn);
+bool gph_volatile_release(unsigned long pfn);
 void gph_reread_forget(void);
 void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_);
 int gph_sweep_start(void);

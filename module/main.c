@@ -229,7 +229,8 @@ static void gph_all_stable(void)
 			continue;
 		while (gph_backend->get_state(pfn) == GPH_BUSY)
 			cpu_relax();
-		gph_volatile_release(pfn);
+		if (!gph_volatile_release(pfn))
+			continue;	/* a discarded folio someone still holds */
 		if (gph_backend->get_state(pfn) != GPH_STABLE)
 			gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
 	}
@@ -553,7 +554,7 @@ int gph_frame_state(unsigned long pfn)
 	return gph_backend->get_state(pfn);
 }
 
-/* Take a lost frame back (-> STABLE): its folio is being removed or freed. Any context. */
+/* Take a lost frame back (-> STABLE): its folio is being freed. Any context. */
 void gph_frame_take_back(unsigned long pfn)
 {
 	gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_USE);

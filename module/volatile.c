@@ -44,7 +44,8 @@
 #include <kunit/visibility.h>
 #include <linux/sched/clock.h>
 #include <linux/spinlock.h>
-#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/sched.h>
 #include "gph.h"
 #include "gph_trace.h"
 #include "table.h"
@@ -89,7 +90,7 @@ static enum gph_verdict gph_folio_may_be_volatile(struct folio *folio)
 	if (folio_test_unevictable(folio) || folio_test_mlocked(folio) ||
 	    mapping_unevictable(mapping) || mapping_release_always(mapping))
 		return GPH_NOT_NOW;
-	/* No discard fault on this host: a mapped folio stays stable. */
+	/* Mapped folios stay stable: no host of ours raises discard faults for them. */
 	if (folio_mapped(folio))
 		return GPH_NOT_NOW;
 	return folio_test_lru(folio) ? GPH_YES : GPH_LATER;
@@ -131,10 +132,10 @@ static inline u8 *gph_volatile_byte(struct folio *folio)
 	return pfn < gph_volatile_frames ? &gph_volatile_bytes[pfn] : NULL;
 }
 
-/* A3's commit PENDING -> VOLATILE; the table backend inline. */
+/* A3's commit PENDING -> VOLATILE; the table's (no op) inline. */
 static __always_inline bool gph_volatile_commit(u8 *byte, unsigned long pfn)
 {
-	if (gph_backend == &gph_table_backend)
+	if (!gph_backend->volatile_commit)
 		return gph_proto_move(byte, GPH_PENDING, GPH_VOLATILE, GPH_ACTOR_GUEST);
 	return gph_backend->volatile_commit(byte, pfn);
 }
@@ -142,7 +143,7 @@ static __always_inline bool gph_volatile_commit(u8 *byte, unsigned long pfn)
 /* B2, B3: take a frame back for use; as gph_proto_guest_use(). */
 static __always_inline int gph_volatile_use(u8 *byte, unsigned long pfn)
 {
-	if (gph_backend == &gph_table_backend)
+	if (!gph_backend->volatile_use)
 		return gph_proto_guest_use(byte);
 	return gph_backend->volatile_use(byte, pfn);
 }
@@ -207,20 +208,27 @@ put:
 
 /* --- make stable -------------------------------------------------------- */
 
-/* page_states_ops.folio_stable: after a fully ordered reference; any context. */
-bool gph_folio_stable(struct folio *folio)
+/* Take @folio back (B2, B3); false if the host discarded it. */
+static bool gph_folio_take_back(struct folio *folio, enum gph_reason reason)
 {
 	u8 *byte = gph_volatile_byte(folio);
 	int old;
 
 	if (!byte)
 		return true;
-	old = gph_volatile_use(byte, folio_pfn(folio));	/* B2, B3 */
+	old = gph_volatile_use(byte, folio_pfn(folio));
 	if (old == GPH_VOLATILE) {
-		gph_moved(folio_pfn(folio), GPH_VOLATILE, GPH_STABLE, GPH_REASON_USE);
-		gph_revisit_mark(folio);	/* volatile again once it is idle */
+		gph_moved(folio_pfn(folio), GPH_VOLATILE, GPH_STABLE, reason);
+		if (reason == GPH_REASON_USE)
+			gph_revisit_mark(folio);	/* volatile again once it is idle */
 	}
 	return !gph_proto_lost(old);
+}
+
+/* page_states_ops.folio_stable: after a fully ordered reference; any context. */
+bool gph_folio_stable(struct folio *folio)
+{
+	return gph_folio_take_back(folio, GPH_REASON_USE);
 }
 EXPORT_SYMBOL_IF_KUNIT(gph_folio_stable);
 
@@ -378,46 +386,56 @@ void gph_reread_forget(void)
 EXPORT_SYMBOL_IF_KUNIT(gph_reread_forget);
 
 /*
- * Disable: frame @pfn is about to be made stable. A page-cache folio still
- * volatile there is taken back as a lookup would (the host may discard it
- * until then), and a discarded one is removed, so that no one reads it as
- * stable after we leave. The frame may be made stable only once no lookup
- * that found the folio before its removal can still look at the state: wait
- * until ours is the last reference (for a second at most). Sleeps.
+ * Disable, make-volatile stopped: frame @pfn is about to be made stable. A
+ * page-cache folio still volatile there is taken back as a lookup would
+ * (the host may discard it until then; a lookup's window is waited out),
+ * and a discarded one is removed, so that no one reads it as stable after
+ * we leave. The frame may be made stable only once no lookup that found the
+ * folio before its removal can still look at the state: wait until ours is
+ * the last reference. Sleeps.
+ *
+ * Return: false if the frame must stay as it is: after a second someone
+ * still holds the discarded folio. It then keeps its lost state, and is
+ * made stable when it is allocated again (the alloc hook, or the arch's).
  */
-void gph_volatile_release(unsigned long pfn)
+bool gph_volatile_release(unsigned long pfn)
 {
+	unsigned long deadline;
 	struct page *page;
 	struct folio *folio;
-	unsigned int ms;
+	bool release = true;
 	u8 state;
 
 	if (pfn >= gph_volatile_frames)
-		return;
+		return true;
 	state = READ_ONCE(gph_volatile_bytes[pfn]);
-	if (state != GPH_VOLATILE && state != GPH_DISCARDED && state != GPH_BUSY)
-		return;
+	if (state == GPH_STABLE || state == GPH_UNUSED)
+		return true;
 	page = pfn_to_online_page(pfn);
 	if (!page)
-		return;
+		return true;
 	folio = page_folio(page);
 	if (!folio_try_get(folio))
-		return;		/* free, or being freed: its content is no one's */
+		return true;	/* free, or being freed: its content is no one's */
 	if (folio != page_folio(page) || !page_states_folio_candidate(folio) ||
-	    gph_folio_stable(folio))
+	    gph_folio_take_back(folio, GPH_REASON_UNLOAD))
 		goto put;	/* not ours to look at, or taken back */
 	folio_lock(folio);
 	page_states_discard(folio, PSD_LOCKED);	/* unless it is gone already */
 	folio_unlock(folio);
-	for (ms = 0; folio_ref_count(folio) > 1; ms++) {
-		if (ms == 1000) {
-			pr_warn("pfn %#lx: a discarded folio is still referenced after 1 s\n", pfn);
+	deadline = jiffies + HZ;
+	while (folio_ref_count(folio) > 1) {
+		if (time_after(jiffies, deadline)) {
+			pr_warn_ratelimited("pfn %#lx: a discarded folio is still referenced after 1 s; its frame stays discarded\n",
+					    pfn);
+			release = false;
 			break;
 		}
-		msleep(1);
+		schedule_timeout_uninterruptible(1);
 	}
 put:
 	folio_put(folio);
+	return release;
 }
 
 /* --- coverage (debugfs) -------------------------------------------------- */

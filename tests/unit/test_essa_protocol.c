@@ -2,8 +2,10 @@
 /*
  * Host-built race of the essa backend's volatile protocol
  * (module/essa_proto.h) against a simulated machine: a make-volatile
- * thread, two lookup threads and a host thread that discards volatile
- * resident frames (Vr -> Vz, content zeroed) at any moment.
+ * thread, two lookup threads and a host thread that pages volatile frames
+ * out (Vr -> Vp) and discards them (-> Vz, content zeroed) at any moment.
+ * The machine checks that SET_VOLATILE runs inside the COMMIT window and
+ * ORC 6 and SET_STABLE inside the TAKING window.
  *
  * A lookup that is told a frame is usable reads its content for a while:
  * the machine must have it stable and the content must be the file's. A
@@ -14,6 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 #include "kselftest_harness.h"
 #include "table_proto.h"
 #include "essa_decode.h"
@@ -23,7 +26,10 @@
 
 /* The machine: one R1-coded state per frame (usage << 2 | content). */
 #define HW_SR	0x00		/* stable, resident */
+#define HW_SP	0x02		/* stable, preserved (paged out by the host) */
+#define HW_SZ	0x03		/* stable, content zero */
 #define HW_VR	0x0c		/* volatile, resident */
+#define HW_VP	0x0e		/* volatile, preserved (paged out by the host) */
 #define HW_VZ	0x0f		/* volatile, content zero: discarded */
 
 struct erace {
@@ -33,11 +39,20 @@ struct erace {
 	int refs[FRAMES];		/* 1 for the page cache, + lookups */
 	int cached[FRAMES];
 	int locked[FRAMES];		/* the folio lock */
+	int fail_next[FRAMES];		/* the next ESSA raises an exception */
 	volatile int stop;
-	long committed, discarded, used, lost, removed, bad_essa, bad_reads;
+	long committed, paged_out, discarded, used, lost, removed;
+	long bad_essa, bad_window, bad_reads;
 };
 
 static struct erace *machine;	/* for gph_essa_proto_insn() */
+
+static unsigned long sim_essa(unsigned long f, int orc);
+#define gph_essa_proto_insn(frame, orc)	sim_essa(frame, orc)
+#define gph_essa_proto_set_stable(frame)	sim_essa(frame, GPH_ESSA_SET_STABLE)
+#define gph_essa_proto_irq_save(flags)	((void)(flags = 0))
+#define gph_essa_proto_irq_restore(flags)	((void)(flags))
+#include "essa_proto.h"
 
 /*
  * ESSA, as the machine executes it: atomically, returning the old state;
@@ -47,8 +62,17 @@ static unsigned long sim_essa(unsigned long f, int orc)
 {
 	unsigned long old, new;
 
+	unsigned char window = orc == GPH_ESSA_SET_VOLATILE ? GPH_ESSA_COMMIT :
+							      GPH_ESSA_TAKING;
+
+	if (__atomic_load_n(&machine->byte[f], __ATOMIC_SEQ_CST) != window)
+		__atomic_add_fetch(&machine->bad_window, 1, __ATOMIC_SEQ_CST);
 	for (volatile int delay = 0; delay < 200; delay++)
 		;
+	if (machine->fail_next[f]) {
+		machine->fail_next[f] = 0;
+		return GPH_ESSA_EXCEPTION;
+	}
 	old = __atomic_load_n(&machine->hw[f], __ATOMIC_SEQ_CST);
 	do {
 		switch (orc) {
@@ -57,11 +81,11 @@ static unsigned long sim_essa(unsigned long f, int orc)
 				__atomic_add_fetch(&machine->bad_essa, 1, __ATOMIC_SEQ_CST);
 			new = HW_VR;
 			break;
-		case GPH_ESSA_SET_STABLE_IF_RESIDENT:
+		case GPH_ESSA_SET_STABLE_IF_RESIDENT:	/* resident only */
 			new = old == HW_VR ? HW_SR : old;
 			break;
-		default:
-			new = HW_SR;	/* SET_STABLE: zeroes if it was discarded */
+		default:	/* SET_STABLE: keeps the content, or the zeroes */
+			new = old & GPH_ESSA_CONTENT_MASK;
 			break;
 		}
 	} while (!__atomic_compare_exchange_n(&machine->hw[f], &old, new, 0,
@@ -69,10 +93,6 @@ static unsigned long sim_essa(unsigned long f, int orc)
 	return old;
 }
 
-#define gph_essa_proto_insn(frame, orc)	sim_essa(frame, orc)
-#define gph_essa_proto_irq_save(flags)	((void)(flags = 0))
-#define gph_essa_proto_irq_restore(flags)	((void)(flags))
-#include "essa_proto.h"
 
 static int load(int *p)
 {
@@ -112,10 +132,16 @@ static void *host(void *arg)
 
 	while (!r->stop) {
 		unsigned int f = i++ % FRAMES;
-		unsigned long vr = HW_VR;
+		unsigned long hw = __atomic_load_n(&r->hw[f], __ATOMIC_SEQ_CST);
 
-		if (__atomic_compare_exchange_n(&r->hw[f], &vr, HW_VZ, 0,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		if (hw != HW_VR && hw != HW_VP)
+			continue;
+		if (hw == HW_VR && (i & 2)) {	/* page it out, content kept */
+			if (__atomic_compare_exchange_n(&r->hw[f], &hw, HW_VP, 0,
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				r->paged_out++;
+		} else if (__atomic_compare_exchange_n(&r->hw[f], &hw, HW_VZ, 0,
+						       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 			__atomic_store_n(&r->content[f], 0, __ATOMIC_SEQ_CST);
 			r->discarded++;
 		}
@@ -174,7 +200,7 @@ static void *lookup(void *arg)
 		for (volatile int delay = 0; delay < 100; delay++)
 			;	/* slow to the hook: a removal may run meanwhile */
 		old = gph_essa_proto_use(&r->byte[f], f);
-		if (old == GPH_DISCARDED) {
+		if (old == GPH_DISCARDED || old == GPH_ESSA_FOUND_LOST) {
 			/* page_states_discard(): once, under the folio lock. */
 			while (!trylock(&r->locked[f]))
 				;
@@ -188,7 +214,8 @@ static void *lookup(void *arg)
 		} else {
 			for (k = 0; k < 256; k++)
 				if (!load(&r->content[f]) ||
-				    (__atomic_load_n(&r->hw[f], __ATOMIC_SEQ_CST) & 0x0c)) {
+				    (__atomic_load_n(&r->hw[f], __ATOMIC_SEQ_CST) &
+				     GPH_ESSA_USAGE_MASK)) {
 					__atomic_add_fetch(&r->bad_reads, 1, __ATOMIC_SEQ_CST);
 					break;
 				}
@@ -200,6 +227,8 @@ put:
 		/* Idle a while: time for make-volatile and the host. */
 		for (volatile int delay = 0; delay < 400; delay++)
 			;
+		if (!(i & 1023))
+			usleep(50);
 	}
 	return NULL;
 }
@@ -226,26 +255,32 @@ TEST(make_volatile_against_lookups_and_discards)
 	r.stop = 1;
 	pthread_join(th, NULL);
 	pthread_join(ti, NULL);
-	TH_LOG("%ld committed, %ld discarded, %ld used, %ld lost, %ld removed",
-	       r.committed, r.discarded, r.used, r.lost, r.removed);
+	TH_LOG("%ld committed, %ld paged out, %ld discarded, %ld used, %ld lost, %ld removed",
+	       r.committed, r.paged_out, r.discarded, r.used, r.lost, r.removed);
 	EXPECT_EQ(0, r.bad_reads);
 	EXPECT_EQ(0, r.bad_essa);
+	EXPECT_EQ(0, r.bad_window);
 	EXPECT_GT(r.committed, 0);
 	EXPECT_GT(r.discarded, 0);
 	EXPECT_GT(r.removed, 0);
 	EXPECT_GT(r.used, 0);
 }
 
+/* The guest's own steps around a make-volatile: PENDING, COMMIT. */
+static void pend(struct erace *r)
+{
+	r->byte[0] = GPH_PENDING;
+}
+
 /* One thread, step by step: what each ESSA leaves behind. */
 TEST(single_steps)
 {
 	struct erace r;
-	unsigned char pending = GPH_PENDING;
 
 	memset(&r, 0, sizeof(r));
 	machine = &r;
-	/* A lookup that finds PENDING takes it back without an ESSA. */
-	r.byte[0] = GPH_PENDING;
+	/* A lookup that finds PENDING takes it back without an ESSA ... */
+	pend(&r);
 	EXPECT_EQ(GPH_PENDING, gph_essa_proto_use(&r.byte[0], 0));
 	EXPECT_EQ(GPH_STABLE, r.byte[0]);
 	EXPECT_EQ(HW_SR, r.hw[0]);
@@ -253,22 +288,38 @@ TEST(single_steps)
 	EXPECT_FALSE(gph_essa_proto_commit(&r.byte[0], 0));
 	EXPECT_EQ(HW_SR, r.hw[0]);
 	/* Commit: SET_VOLATILE; use: ORC 6 makes it stable again. */
-	ASSERT_TRUE(gph_proto_cas(&r.byte[0], &pending, GPH_PENDING) || r.byte[0] == GPH_STABLE);
-	r.byte[0] = GPH_PENDING;
+	pend(&r);
 	EXPECT_TRUE(gph_essa_proto_commit(&r.byte[0], 0));
 	EXPECT_EQ(GPH_VOLATILE, r.byte[0]);
 	EXPECT_EQ(HW_VR, r.hw[0]);
 	EXPECT_EQ(GPH_VOLATILE, gph_essa_proto_use(&r.byte[0], 0));
 	EXPECT_EQ(GPH_STABLE, r.byte[0]);
 	EXPECT_EQ(HW_SR, r.hw[0]);
+	/* Paged out by the host: ORC 6 leaves it volatile, SET_STABLE takes it. */
+	r.byte[0] = GPH_VOLATILE;
+	r.hw[0] = HW_VP;
+	EXPECT_EQ(GPH_VOLATILE, gph_essa_proto_use(&r.byte[0], 0));
+	EXPECT_EQ(GPH_STABLE, r.byte[0]);
+	EXPECT_EQ(HW_SP, r.hw[0]);
 	/* Discarded: ORC 6 leaves it, the byte says lost and stays so. */
 	r.byte[0] = GPH_VOLATILE;
 	r.hw[0] = HW_VZ;
-	EXPECT_EQ(GPH_DISCARDED, gph_essa_proto_use(&r.byte[0], 0));
+	EXPECT_EQ(GPH_ESSA_FOUND_LOST, gph_essa_proto_use(&r.byte[0], 0));
 	EXPECT_EQ(GPH_DISCARDED, r.byte[0]);
 	EXPECT_EQ(HW_VZ, r.hw[0]);
 	EXPECT_EQ(GPH_DISCARDED, gph_essa_proto_use(&r.byte[0], 0));
+	/* An exception (the host could not do it) counts as lost. */
+	r.byte[0] = GPH_VOLATILE;
+	r.hw[0] = HW_VR;
+	r.fail_next[0] = 1;
+	EXPECT_EQ(GPH_ESSA_FOUND_LOST, gph_essa_proto_use(&r.byte[0], 0));
+	EXPECT_EQ(GPH_DISCARDED, r.byte[0]);
+	/* Stable with zeroes (someone made it stable behind our back): lost. */
+	r.byte[0] = GPH_VOLATILE;
+	r.hw[0] = HW_SZ;
+	EXPECT_EQ(GPH_ESSA_FOUND_LOST, gph_essa_proto_use(&r.byte[0], 0));
 	EXPECT_EQ(0, r.bad_essa);
+	EXPECT_EQ(0, r.bad_window);
 }
 
 TEST_HARNESS_MAIN
