@@ -5,9 +5,11 @@
  *
  * Unlike the table, the frame's state lives in the machine (hw), which only
  * ESSA changes, one instruction at a time, and which the host may change
- * on its own: a volatile resident frame (HV) becomes discarded (HZ, its
- * content gone) at any moment. The guest keeps its own byte per frame (g)
- * for the intent and for the two windows in which it changes hw:
+ * on its own: a volatile frame (HV) may be paged out (HP, content kept) or
+ * discarded (HZ, content gone) at any moment. ORC 6 leaves HP and HZ as
+ * they are; SET_STABLE then takes HP, or finds HZ. The guest keeps its own
+ * byte per frame (g) for the intent and for the two windows in which it
+ * changes hw:
  *   COMMIT  make-volatile: after the refcount check, around SET_VOLATILE;
  *   TAKING  make-stable: around SET_STABLE_IF_RESIDENT (ORC 6), which
  *           leaves a discarded frame as it is and says so.
@@ -23,6 +25,12 @@
  * instead (the first design): a lookup holding the removed folio then reads
  * the zeroes, and spin says so.
  *
+ * disable runs once, at any point: make-volatile stops, then the frame is
+ * released as gph_volatile_release() does it (taken back like a lookup,
+ * windows waited out; a lost folio removed and waited for) and made stable.
+ * A release that skips a frame in a window fails here (the review of
+ * 69c846a found that one).
+ *
  * idle (two), lookup (two) and the host; statements are atomic and
  * sequentially consistent (the byte's cmpxchg and the lookup's
  * folio_try_get() are full barriers).
@@ -30,7 +38,7 @@
  * Safety: the host never discards content a lookup is using, and a lookup
  * uses content only while hw is stable and the content is the file's.
  */
-mtype = { STABLE, PENDING, COMMIT, VOLATILE, TAKING, LOST, HS, HV, HZ };
+mtype = { STABLE, PENDING, COMMIT, VOLATILE, TAKING, LOST, HS, HV, HP, HZ };
 mtype g = STABLE;	/* the guest's byte */
 mtype hw = HS;		/* the machine's state of the frame */
 byte refs = 1;		/* the page cache's, while it is cached */
@@ -38,6 +46,8 @@ bool cached = true;	/* in the page cache */
 bool content = true;	/* the frame holds the file's data */
 byte using = 0;		/* lookups reading the content */
 bool locked = false;	/* the folio lock */
+bool vact = true;	/* make-volatile on (gph_volatile_active) */
+byte in_idle = 0;	/* make-volatiles running (synchronize_rcu() waits) */
 
 inline cas(old, new, ok) {
 	atomic { if :: g == old -> g = new; ok = true :: else -> ok = false fi }
@@ -47,7 +57,7 @@ proctype idle() {
 	bool ok;
 	byte r;
 	do
-	:: atomic { cached && !locked -> locked = true };	/* folio_trylock */
+	:: atomic { vact && cached && !locked -> locked = true; in_idle++ };	/* folio_trylock */
 		cas(STABLE, PENDING, ok);
 		if
 		:: ok ->
@@ -66,13 +76,13 @@ proctype idle() {
 			fi
 		:: else -> skip
 		fi;
-		locked = false
+		atomic { locked = false; in_idle-- }
 	od
 }
 
 proctype lookup() {
 	mtype s;
-	bool lost;
+	bool lost, paged = false;
 	do
 	:: atomic { cached -> refs++ };	/* found in the cache, folio_try_get() */
 		lost = false;
@@ -93,7 +103,18 @@ proctype lookup() {
 				:: hw == HV -> hw = HS
 				:: hw == HS -> skip
 				:: hw == HZ -> lost = true	/* left discarded */
+				:: hw == HP -> paged = true	/* left paged out */
 				fi };
+			if
+			:: paged ->
+				atomic {	/* ESSA SET_STABLE: keeps content or zeroes */
+					if
+					:: hw == HP -> hw = HS
+					:: hw == HZ -> hw = HS; lost = true
+					fi };
+				paged = false
+			:: else -> skip
+			fi;
 			if
 			:: lost -> g = LOST
 			:: else -> g = STABLE
@@ -123,7 +144,8 @@ proctype lookup() {
 
 active proctype host() {
 	do
-	:: atomic { hw == HV -> assert(using == 0); hw = HZ; content = false }
+	:: atomic { hw == HV -> hw = HP }	/* paged out: content kept */
+	:: atomic { (hw == HV || hw == HP) -> assert(using == 0); hw = HZ; content = false }
 	od
 }
 
@@ -134,6 +156,61 @@ active proctype reuse() {
 	:: atomic { !cached && refs == 0 -> g = STABLE; hw = HS; content = true;
 		cached = true; refs = 1 }
 	od
+}
+
+
+/* gph_disable() with the fix: gph_volatile_release() returns early only on
+ * STABLE, otherwise pins the folio and takes it back as a lookup does
+ * (waiting out a window); a lost folio is removed and waited for. */
+active proctype disable() {
+	mtype s;
+	bool got = false, lost = false, paged = false;
+	vact = false;
+	in_idle == 0;
+	if
+	:: g == STABLE -> skip
+	:: else ->
+		atomic { if :: refs > 0 -> refs++; got = true :: else -> skip fi };
+		if
+		:: got ->
+			do
+			:: atomic { s = g;
+				if
+				:: s == PENDING -> g = STABLE; break
+				:: s == VOLATILE -> g = TAKING; break
+				:: s == LOST -> lost = true; break
+				:: s == STABLE -> break
+				:: s == COMMIT || s == TAKING -> skip
+				fi }
+			od;
+			if
+			:: s == VOLATILE ->
+				atomic { if :: hw == HV -> hw = HS :: hw == HS -> skip
+					 :: hw == HZ -> lost = true :: hw == HP -> paged = true fi };
+				if
+				:: paged -> atomic { if :: hw == HP -> hw = HS
+						     :: hw == HZ -> hw = HS; lost = true fi }
+				:: else -> skip
+				fi;
+				if :: lost -> g = LOST :: else -> g = STABLE fi
+			:: else -> skip
+			fi;
+			if
+			:: lost ->
+				atomic { !locked -> locked = true };
+				if :: cached -> cached = false; refs-- :: else -> skip fi;
+				locked = false;
+				refs == 1
+			:: else -> skip
+			fi;
+			refs--
+		:: else -> skip
+		fi
+	fi;
+	if
+	:: hw != HS -> hw = HS; g = STABLE
+	:: else -> skip
+	fi
 }
 
 init {
