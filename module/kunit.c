@@ -10,11 +10,13 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/page_states.h>
 #include <linux/pagemap.h>
+#include <linux/pagevec.h>
 #include <linux/pseudo_fs.h>
 #include <linux/rcupdate.h>
 #include "gph.h"
@@ -348,6 +350,7 @@ static struct gph_cached *gph_cached_folio(struct kunit *test)
 	struct vfsmount *mnt;
 	struct inode *inode;
 	struct gph_cached *c;
+	struct folio_batch fbatch;
 	struct folio *folio;
 	int err;
 
@@ -363,13 +366,25 @@ static struct gph_cached *gph_cached_folio(struct kunit *test)
 	c->inode = inode;
 	folio = filemap_alloc_folio(GFP_KERNEL, 0);
 	KUNIT_ASSERT_NOT_NULL(test, folio);
+	migrate_disable();	/* the LRU batch drained below is this CPU's */
 	err = filemap_add_folio(inode->i_mapping, folio, 0, GFP_KERNEL);
-	if (err)
+	if (err) {
+		migrate_enable();
 		folio_put(folio);
+	}
 	KUNIT_ASSERT_EQ(test, err, 0);
 	c->folio = folio;
 	folio_mark_uptodate(folio);
 	folio_unlock(folio);
+	/*
+	 * Onto the LRU, as an idle cached folio is: the per-cpu batch that
+	 * holds it until then is drained by releasing a folio batch.
+	 */
+	folio_batch_init(&fbatch);
+	folio_get(folio);
+	folio_batch_add(&fbatch, folio);
+	folio_batch_release(&fbatch);
+	migrate_enable();
 	return c;
 }
 
@@ -486,7 +501,7 @@ static void gph_discard_fault_from_user_removes_the_folio_once(struct kunit *tes
 	int refs;
 
 	gph_kunit_host_discards(test, c->folio);
-	refs = folio_ref_count(c->folio);	/* ours, the cache's, an LRU batch's? */
+	refs = folio_ref_count(c->folio);	/* ours and the cache's */
 	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(phys + 123, true));
 	KUNIT_EXPECT_NULL(test, c->folio->mapping);
 	KUNIT_EXPECT_EQ(test, c->inode->i_mapping->nrpages, 0UL);
@@ -514,6 +529,65 @@ static void gph_discard_fault_in_kernel_removes_nothing(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, c->folio->mapping);
 }
 
+/* --- disable: gph_volatile_release() ------------------------------------ */
+
+/* A volatile folio is taken back, as a lookup would, and stays cached. */
+static void gph_volatile_release_takes_back_a_volatile_folio(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio(test);
+	u8 *byte = &gph_table.states[folio_pfn(c->folio)];
+
+	KUNIT_ASSERT_EQ(test, cmpxchg(byte, GPH_STABLE, GPH_VOLATILE), GPH_STABLE);
+	KUNIT_EXPECT_TRUE(test, gph_volatile_release(folio_pfn(c->folio)));
+	KUNIT_EXPECT_EQ(test, gph_kunit_state(c->folio), GPH_STABLE);
+	KUNIT_EXPECT_PTR_EQ(test, c->folio->mapping, c->inode->i_mapping);
+}
+
+/*
+ * A discarded folio is removed; while someone else (here the test) still
+ * holds it, its frame stays lost: making it stable would hand the zeroes to
+ * a lookup that found the folio before the removal.
+ */
+static void gph_volatile_release_leaves_a_held_frame_lost(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio(test);
+	u64 start = ktime_get_ns();
+
+	gph_kunit_host_discards(test, c->folio);
+	KUNIT_EXPECT_FALSE(test, gph_volatile_release(folio_pfn(c->folio)));
+	/* It waited (a second: a lookup lets go far sooner) before giving up. */
+	KUNIT_EXPECT_GE(test, ktime_get_ns() - start, 900 * NSEC_PER_MSEC);
+	KUNIT_EXPECT_NULL(test, c->folio->mapping);
+	KUNIT_EXPECT_EQ(test, gph_kunit_state(c->folio), GPH_DISCARDED);
+}
+
+/* Held by the cache alone: removed, and the frame may be made stable. */
+static void gph_volatile_release_removes_a_discarded_folio(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio(test);
+	struct folio *folio = c->folio;
+	struct address_space *mapping = c->inode->i_mapping;
+	unsigned long pfn = folio_pfn(folio);
+
+	gph_kunit_host_discards(test, folio);
+	c->folio = NULL;	/* the cache's reference is the last */
+	folio_put(folio);
+	KUNIT_EXPECT_TRUE(test, gph_volatile_release(pfn));
+	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
+}
+
+static struct kunit_case gph_volatile_release_cases[] = {
+	KUNIT_CASE(gph_volatile_release_takes_back_a_volatile_folio),
+	KUNIT_CASE(gph_volatile_release_leaves_a_held_frame_lost),
+	KUNIT_CASE(gph_volatile_release_removes_a_discarded_folio),
+	{}
+};
+
+static struct kunit_suite gph_volatile_release_suite = {
+	.name = "gph_volatile_release",
+	.test_cases = gph_volatile_release_cases,
+};
+
 static struct kunit_case gph_discard_fault_cases[] = {
 	KUNIT_CASE(gph_discard_fault_outside_memory_is_reported),
 	KUNIT_CASE(gph_discard_fault_on_stable_frame_is_retried),
@@ -530,7 +604,8 @@ static struct kunit_suite gph_discard_fault_suite = {
 };
 
 kunit_test_suites(&gph_states_suite, &gph_essa_suite, &gph_table_suite,
-		  &gph_registry_suite, &gph_discard_fault_suite);
+		  &gph_registry_suite, &gph_discard_fault_suite,
+		  &gph_volatile_release_suite);
 
 MODULE_DESCRIPTION("KUnit tests for gph");
 MODULE_LICENSE("GPL");

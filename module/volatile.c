@@ -437,6 +437,7 @@ put:
 	folio_put(folio);
 	return release;
 }
+EXPORT_SYMBOL_IF_KUNIT(gph_volatile_release);
 
 /* --- coverage (debugfs) -------------------------------------------------- */
 
