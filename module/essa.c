@@ -158,19 +158,29 @@ static void gph_essa_stop(void)
 /*
  * The frame was freed, allocated, taken back for a folio being freed, or
  * made stable at disable (after gph_volatile_release()): what volatile.c
- * left in the guest's byte is over. A frame freed while volatile may have
+ * left in the guest's byte is over. The books follow the byte: return the
+ * state to account the move from. A frame freed while volatile may have
  * been discarded without anyone noticing: account the host's move first.
- * A window or PENDING here would mean someone still holds the folio.
+ * Two resets may race (the disable walk and an allocation): the loser
+ * reports @new, a move that changed nothing. A window or PENDING here would
+ * mean someone still holds the folio.
  */
-static noinline void gph_essa_byte_reset(unsigned long pfn, unsigned long r1)
+static noinline int gph_essa_byte_reset(unsigned long pfn, enum gph_state new,
+					 int machine)
 {
 	u8 old = READ_ONCE(gph_essa_bytes[pfn]);
 
+	if (old == GPH_STABLE)
+		return machine;
 	if (WARN_ON_ONCE(old != GPH_VOLATILE && old != GPH_DISCARDED))
-		return;
-	if (cmpxchg(&gph_essa_bytes[pfn], old, GPH_STABLE) == old &&
-	    old == GPH_VOLATILE && gph_essa_decode(r1) == GPH_DISCARDED)
+		return machine;
+	if (cmpxchg(&gph_essa_bytes[pfn], old, GPH_STABLE) != old)
+		return new;
+	if (old == GPH_VOLATILE && machine == GPH_DISCARDED) {
 		gph_moved(pfn, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
+		return GPH_DISCARDED;
+	}
+	return old;
 }
 
 static int gph_essa_set_state(unsigned long pfn, enum gph_state new)
@@ -193,7 +203,7 @@ static int gph_essa_set_state(unsigned long pfn, enum gph_state new)
 		return -EINVAL;
 	}
 	if (unlikely(READ_ONCE(gph_essa_bytes[pfn]) != GPH_STABLE))
-		gph_essa_byte_reset(pfn, r1);
+		return gph_essa_byte_reset(pfn, new, gph_essa_decode(r1));
 	return gph_essa_decode(r1);
 }
 

@@ -36,7 +36,8 @@ struct folio;
  *	now, false if a lookup took it back first. Any context, never sleeps.
  *	NULL for the table backend (volatile.c has it inline).
  * @volatile_use: take frame @pfn back before its content is used; returns
- *	as gph_proto_guest_use(). Any context; waits at most for one ESSA.
+ *	as gph_proto_guest_use(). Any context; waits only for the short
+ *	windows around other CPUs' ESSAs.
  *
  * A backend that does volatile pages sets gph_volatile_bytes and
  * gph_volatile_frames in @start and clears them in @stop.

@@ -215,25 +215,39 @@ static void gph_hint_free_block(struct page *page, unsigned int order,
 /*
  * Every frame back to stable; waits for the host to let go of BUSY frames.
  * A volatile folio is taken back as a lookup would, and a discarded one
- * still in a cache is removed first: its content is gone.
+ * still in a cache is removed first: its content is gone. A frame whose
+ * discarded folio someone still holds stays lost until they let go: walk
+ * again until none is left (a lookup that found it must still see it lost,
+ * and no hook may be gone by then).
  */
 static void gph_all_stable(void)
 {
-	unsigned long pfn;
+	unsigned long pfn, held;
 
-	for (pfn = 0; pfn < gph_nr_frames; pfn++) {
-		if (!(pfn & 4095))
-			cond_resched();
-		/* Holes and offline memory were never hinted (and ESSA on them faults). */
-		if (!pfn_to_online_page(pfn))
-			continue;
-		while (gph_backend->get_state(pfn) == GPH_BUSY)
-			cpu_relax();
-		if (!gph_volatile_release(pfn))
-			continue;	/* a discarded folio someone still holds */
-		if (gph_backend->get_state(pfn) != GPH_STABLE)
-			gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
-	}
+	do {
+		held = 0;
+		for (pfn = 0; pfn < gph_nr_frames; pfn++) {
+			if (!(pfn & 4095))
+				cond_resched();
+			/* Holes and offline memory were never hinted (and ESSA on them faults). */
+			if (!pfn_to_online_page(pfn))
+				continue;
+			while (gph_backend->get_state(pfn) == GPH_BUSY)
+				cpu_relax();
+			if (!gph_volatile_release(pfn)) {
+				held++;
+				continue;
+			}
+			/* essa: the machine may be stable while the guest's byte is not. */
+			if (gph_backend->get_state(pfn) != GPH_STABLE ||
+			    (pfn < gph_volatile_frames &&
+			     READ_ONCE(gph_volatile_bytes[pfn]) != GPH_STABLE))
+				gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
+		}
+		if (held)
+			pr_warn_ratelimited("disable: %lu discarded folios still held; walking again\n",
+					    held);
+	} while (held);
 }
 
 /* --- enable / disable --------------------------------------------------- */

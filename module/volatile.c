@@ -394,9 +394,9 @@ EXPORT_SYMBOL_IF_KUNIT(gph_reread_forget);
  * folio before its removal can still look at the state: wait until ours is
  * the last reference. Sleeps.
  *
- * Return: false if the frame must stay as it is: after a second someone
- * still holds the discarded folio. It then keeps its lost state, and is
- * made stable when it is allocated again (the alloc hook, or the arch's).
+ * Return: false if, after a second, someone still holds the discarded
+ * folio: the frame must stay lost, and the caller must try again later
+ * (only lookups hold a discarded folio, and they let go).
  */
 bool gph_volatile_release(unsigned long pfn)
 {
@@ -426,7 +426,7 @@ bool gph_volatile_release(unsigned long pfn)
 	deadline = jiffies + HZ;
 	while (folio_ref_count(folio) > 1) {
 		if (time_after(jiffies, deadline)) {
-			pr_warn_ratelimited("pfn %#lx: a discarded folio is still referenced after 1 s; its frame stays discarded\n",
+			pr_warn_ratelimited("pfn %#lx: a discarded folio is still referenced after 1 s; trying again\n",
 					    pfn);
 			release = false;
 			break;

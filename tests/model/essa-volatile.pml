@@ -27,9 +27,13 @@
  *
  * disable runs once, at any point: make-volatile stops, then the frame is
  * released as gph_volatile_release() does it (taken back like a lookup,
- * windows waited out; a lost folio removed and waited for) and made stable.
- * A release that skips a frame in a window fails here (the review of
- * 69c846a found that one).
+ * windows waited out; a lost folio removed and waited for, as long as it
+ * takes) and made stable if either the machine or the byte is not; then
+ * the hooks go, and a later enable brings them back. A lookup without hooks
+ * uses the content at once; a lookup that finds LOST must never be looking
+ * at the file's content. A release that skips a frame in a window, or a
+ * disable that looks only at the machine, fails here (reviews of 69c846a
+ * and c8cff4c found those).
  *
  * idle (two), lookup (two) and the host; statements are atomic and
  * sequentially consistent (the byte's cmpxchg and the lookup's
@@ -48,6 +52,8 @@ byte using = 0;		/* lookups reading the content */
 bool locked = false;	/* the folio lock */
 bool vact = true;	/* make-volatile on (gph_volatile_active) */
 byte in_idle = 0;	/* make-volatiles running (synchronize_rcu() waits) */
+bool reg = true;	/* hooks registered: after disable, lookups use content at once */
+bool ddone = false;	/* disable is over: enable may register again */
 
 inline cas(old, new, ok) {
 	atomic { if :: g == old -> g = new; ok = true :: else -> ok = false fi }
@@ -86,12 +92,16 @@ proctype lookup() {
 	do
 	:: atomic { cached -> refs++ };	/* found in the cache, folio_try_get() */
 		lost = false;
+		if
+		:: !reg -> atomic { assert(hw == HS && content); using++ }; using--; refs--; goto nxt
+		:: else -> skip
+		fi;
 		do
 		:: atomic { s = g;
 			if
 			:: s == PENDING -> g = STABLE; break	/* hw never left HS */
 			:: s == VOLATILE -> g = TAKING; break
-			:: s == LOST -> lost = true; break
+			:: s == LOST -> assert(!content); lost = true; break
 			:: s == STABLE -> break
 			:: s == COMMIT || s == TAKING -> skip	/* wait for the window */
 			fi }
@@ -138,7 +148,8 @@ proctype lookup() {
 			atomic { assert(hw == HS && content); using++ };
 			using--
 		fi;
-		refs--
+		refs--;
+nxt:		skip
 	od
 }
 
@@ -153,7 +164,7 @@ active proctype host() {
  * allocated again and read from disk into a new folio in the cache. */
 active proctype reuse() {
 	do
-	:: atomic { !cached && refs == 0 -> g = STABLE; hw = HS; content = true;
+	:: atomic { !cached && refs == 0 -> if :: reg -> g = STABLE :: else -> skip fi; hw = HS; content = true;
 		cached = true; refs = 1 }
 	od
 }
@@ -208,9 +219,15 @@ active proctype disable() {
 		fi
 	fi;
 	if
-	:: hw != HS -> hw = HS; g = STABLE
+	:: hw != HS || g != STABLE -> hw = HS; g = STABLE
 	:: else -> skip
-	fi
+	fi;
+	reg = false; ddone = true
+}
+
+active proctype reenable() {
+	ddone;
+	reg = true	/* gph_enable: free frames walked (none here), hooks back */
 }
 
 init {
