@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * swapcheck — anonymous memory that goes through swap, verified page by page.
+ *
+ *   swapcheck anon MIB PASSES [WORKERS]  touch MIB MiB per worker in a random
+ *                                        order PASSES times, rewriting every
+ *                                        other pass; verify every page
+ *   swapcheck fork MIB                   page MIB MiB out, fork; the child
+ *                                        verifies, rewrites half (copy on
+ *                                        write) and verifies; then the parent
+ *                                        verifies its own pattern
+ *   swapcheck pageout MIB ROUNDS         MADV_PAGEOUT everything, wait a
+ *                                        second, verify; ROUNDS times
+ *
+ * A page holds (worker, page index, generation) in every word, or zeroes for
+ * every 16th page (the swap layer's zero-page shortcut). A mismatch names the
+ * page and the first bad word, and tells gph's emulated host's poison (0x6b
+ * unused, 0x5a discarded) apart. Prints one line per mode run:
+ *   swapcheck MODE: N pages verified, B bad
+ * Exit 1 on any bad page, 2 on bad usage or a failed system call.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define POISON_UNUSED		0x6b6b6b6b6b6b6b6bULL
+#define POISON_DISCARDED	0x5a5a5a5a5a5a5a5aULL
+
+static size_t page_size, words;
+
+struct area {
+	uint64_t *mem;
+	size_t pages;
+	unsigned int worker;
+	unsigned char *gen;	/* generation per page, as last written */
+	long verified, bad;
+};
+
+static int zero_page(size_t p)
+{
+	return p % 16 == 15;
+}
+
+static uint64_t pattern(const struct area *a, size_t p, unsigned int gen)
+{
+	return ((uint64_t)a->worker << 48) ^ ((uint64_t)gen << 40) ^ p;
+}
+
+static void write_page(struct area *a, size_t p, unsigned int gen)
+{
+	uint64_t *q = a->mem + p * words, v = pattern(a, p, gen);
+	size_t w;
+
+	a->gen[p] = gen;
+	if (zero_page(p)) {
+		memset(q, 0, page_size);
+		return;
+	}
+	for (w = 0; w < words; w++)
+		q[w] = v + w;
+}
+
+static void verify_page(struct area *a, size_t p, const char *what)
+{
+	uint64_t *q = a->mem + p * words, v = pattern(a, p, a->gen[p]), want;
+	size_t w;
+
+	a->verified++;
+	for (w = 0; w < words; w++) {
+		want = zero_page(p) ? 0 : v + w;
+		if (q[w] == want)
+			continue;
+		if (a->bad++ < 5)
+			fprintf(stderr, "swapcheck: %s: worker %u page %zu word %zu: %#llx, want %#llx%s\n",
+				what, a->worker, p, w, (unsigned long long)q[w],
+				(unsigned long long)want,
+				q[w] == POISON_UNUSED ? " (unused poison)" :
+				q[w] == POISON_DISCARDED ? " (discarded poison)" : "");
+		return;
+	}
+}
+
+static void verify_all(struct area *a, const char *what)
+{
+	size_t p;
+
+	for (p = 0; p < a->pages; p++)
+		verify_page(a, p, what);
+}
+
+static int map_area(struct area *a, size_t mib, unsigned int worker)
+{
+	size_t len = mib << 20;
+
+	a->pages = len / page_size;
+	a->worker = worker;
+	a->verified = a->bad = 0;
+	a->mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	a->gen = calloc(a->pages, 1);
+	if (a->mem == MAP_FAILED || !a->gen) {
+		perror("swapcheck: mmap");
+		return -1;
+	}
+	/* Small folios: a large one is swapped whole and never volatile. */
+	if (madvise(a->mem, len, MADV_NOHUGEPAGE) && errno != EINVAL) {
+		perror("swapcheck: MADV_NOHUGEPAGE");
+		return -1;
+	}
+	return 0;
+}
+
+static int page_out(struct area *a)
+{
+	if (madvise(a->mem, a->pages * page_size, MADV_PAGEOUT)) {
+		perror("swapcheck: MADV_PAGEOUT");
+		return -1;
+	}
+	sleep(1);	/* let writeback finish, and hinting see the folios idle */
+	return 0;
+}
+
+static int report(const char *mode, long verified, long bad)
+{
+	printf("swapcheck %s: %ld pages verified, %ld bad\n", mode, verified, bad);
+	return bad ? 1 : 0;
+}
+
+/* A full-period walk over [0, n): p -> (p * step + off) mod n, step odd and prime to n. */
+static size_t gcd(size_t a, size_t b)
+{
+	while (b) {
+		size_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static int anon_worker(size_t mib, int passes, unsigned int worker)
+{
+	struct area a;
+	size_t p, i, step, off;
+	int pass;
+
+	if (map_area(&a, mib, worker))
+		return 2;
+	for (p = 0; p < a.pages; p++)
+		write_page(&a, p, 0);
+	srandom(worker + 1);
+	for (pass = 1; pass <= passes; pass++) {
+		step = (random() % a.pages) | 1;
+		while (gcd(step, a.pages) != 1)
+			step += 2;
+		off = random() % a.pages;
+		for (i = 0; i < a.pages; i++) {
+			p = (i * step + off) % a.pages;
+			verify_page(&a, p, "anon");
+			if (pass % 2)	/* dirty again: swapped out again later */
+				write_page(&a, p, pass & 0xff);
+		}
+	}
+	verify_all(&a, "anon final");
+	return report("anon", a.verified, a.bad);
+}
+
+static int anon(size_t mib, int passes, int workers)
+{
+	int i, status, rc = 0;
+
+	for (i = 0; i < workers; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			perror("swapcheck: fork");
+			return 2;
+		}
+		if (!pid)
+			exit(anon_worker(mib, passes, i));
+	}
+	while (wait(&status) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			rc = rc == 2 || !WIFEXITED(status) ? 2 : WEXITSTATUS(status);
+	return rc;
+}
+
+static int fork_cow(size_t mib)
+{
+	struct area a;
+	size_t p;
+	int status;
+	pid_t pid;
+
+	if (map_area(&a, mib, 0))
+		return 2;
+	for (p = 0; p < a.pages; p++)
+		write_page(&a, p, 0);
+	/* Page out before fork: MADV_PAGEOUT skips pages mapped twice. */
+	if (page_out(&a))
+		return 2;
+	pid = fork();
+	if (pid < 0) {
+		perror("swapcheck: fork");
+		return 2;
+	}
+	if (!pid) {
+		verify_all(&a, "fork child");
+		for (p = 0; p < a.pages; p += 2)
+			write_page(&a, p, 1);	/* copy on write */
+		verify_all(&a, "fork child after writes");
+		exit(report("fork child", a.verified, a.bad));
+	}
+	if (waitpid(pid, &status, 0) != pid) {
+		perror("swapcheck: waitpid");
+		return 2;
+	}
+	verify_all(&a, "fork parent");
+	if (report("fork parent", a.verified, a.bad))
+		return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+}
+
+static int pageout(size_t mib, int rounds)
+{
+	struct area a;
+	size_t p;
+	int r;
+
+	if (map_area(&a, mib, 0))
+		return 2;
+	for (p = 0; p < a.pages; p++)
+		write_page(&a, p, 0);
+	for (r = 0; r < rounds; r++) {
+		if (page_out(&a))
+			return 2;
+		verify_all(&a, "pageout");
+	}
+	return report("pageout", a.verified, a.bad);
+}
+
+static long number(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > max) {
+		fprintf(stderr, "swapcheck: '%s' is not a number in %ld..%ld\n", s, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: swapcheck anon MIB PASSES [WORKERS]\n"
+			"       swapcheck fork MIB\n"
+			"       swapcheck pageout MIB ROUNDS\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	words = page_size / sizeof(uint64_t);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 4 && argc <= 5 && !strcmp(argv[1], "anon"))
+		return anon(number(argv[2], 1, 1 << 20), number(argv[3], 1, 255),
+			    argc == 5 ? number(argv[4], 1, 64) : 1);
+	if (argc == 3 && !strcmp(argv[1], "fork"))
+		return fork_cow(number(argv[2], 1, 1 << 20));
+	if (argc == 4 && !strcmp(argv[1], "pageout"))
+		return pageout(number(argv[2], 1, 1 << 20), number(argv[3], 1, 1000));
+	usage();
+	return 2;
+}
