@@ -73,6 +73,8 @@ struct gph_stats {
 	unsigned long host_drops;	/* UNUSED pages the host took */
 	unsigned long discards;		/* discarded folios removed from a cache */
 	unsigned long rereads;		/* of those, read back in */
+	unsigned long discards_swap;	/* of the discards, swap-cache folios */
+	unsigned long rereads_swap;	/* of the re-reads, from swap */
 	unsigned long discard_faults;	/* accesses the host reported as discarded */
 };
 DECLARE_PER_CPU(struct gph_stats, gph_stats);

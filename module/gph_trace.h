@@ -76,7 +76,9 @@ TRACE_EVENT(gph_host,
 
 /*
  * The guest found that the host discarded a folio and removes it from its
- * cache (once per discarded folio); the next read of it goes to disk.
+ * cache (once per discarded folio); the next read of it goes to disk. A
+ * page-cache folio is named by file (dev, ino) and index; a swap-cache
+ * folio (swap) by dev 0, ino = its swap type and index = its slot offset.
  */
 TRACE_EVENT(gph_discard,
 	TP_PROTO(dev_t dev, unsigned long ino, unsigned long index,
@@ -106,7 +108,7 @@ TRACE_EVENT(gph_discard,
 
 /*
  * A folio removed after a discard was read back into the cache, @delay_ns
- * after the discard was found.
+ * after the discard was found. Named as in gph_discard.
  */
 TRACE_EVENT(gph_reread,
 	TP_PROTO(dev_t dev, unsigned long ino, unsigned long index, u64 delay_ns),

@@ -447,6 +447,8 @@ static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 		sum->host_drops += READ_ONCE(st->host_drops);
 		sum->discards += READ_ONCE(st->discards);
 		sum->rereads += READ_ONCE(st->rereads);
+		sum->discards_swap += READ_ONCE(st->discards_swap);
+		sum->rereads_swap += READ_ONCE(st->rereads_swap);
 		sum->discard_faults += READ_ONCE(st->discard_faults);
 	}
 	/*
@@ -486,6 +488,8 @@ GPH_STAT_ATTR(backend_ops);
 GPH_STAT_ATTR(host_drops);
 GPH_STAT_ATTR(discards);
 GPH_STAT_ATTR(rereads);
+GPH_STAT_ATTR(discards_swap);
+GPH_STAT_ATTR(rereads_swap);
 GPH_STAT_ATTR(discard_faults);
 GPH_STAT_ATTR(transitions);
 GPH_STAT_ATTR(states);
@@ -532,6 +536,10 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 		len = sysfs_emit(buf, "%lu\n", sum->discards);
 	} else if (attr == &rereads_attr) {
 		len = sysfs_emit(buf, "%lu\n", sum->rereads);
+	} else if (attr == &discards_swap_attr) {
+		len = sysfs_emit(buf, "%lu\n", sum->discards_swap);
+	} else if (attr == &rereads_swap_attr) {
+		len = sysfs_emit(buf, "%lu\n", sum->rereads_swap);
 	} else if (attr == &discard_faults_attr) {
 		len = sysfs_emit(buf, "%lu\n", sum->discard_faults);
 	} else {
@@ -552,6 +560,8 @@ static struct attribute *gph_stats_attrs[] = {
 	&host_drops_attr.attr,
 	&discards_attr.attr,
 	&rereads_attr.attr,
+	&discards_swap_attr.attr,
+	&rereads_swap_attr.attr,
 	&discard_faults_attr.attr,
 	&transitions_attr.attr,
 	&states_attr.attr,

@@ -44,6 +44,8 @@
 #include <kunit/visibility.h>
 #include <linux/sched/clock.h>
 #include <linux/spinlock.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
 #include <linux/jiffies.h>
 #include <linux/sched.h>
 #include "gph.h"
@@ -63,7 +65,9 @@ enum gph_verdict {
 };
 
 /*
- * Every condition for volatile except "no unknown references". Read after
+ * Every condition for volatile except "no unknown references", for a
+ * page-cache or a swap-cache folio (PG_swapcache is exact only under the
+ * folio lock, which A1-A3 hold). Read after
  * the refcount (A2): whoever sets a disqualifying flag (dirty, locked,
  * mapped, private) holds a reference, so a refcount that matches means the
  * flags seen after it are current. Caller holds RCU (the mapping).
@@ -73,10 +77,30 @@ enum gph_verdict {
  * ends (private data, mlock); GPH_LATER for a folio still waiting in a
  * per-cpu LRU batch, which may drain without a hook that sees it idle.
  */
+static enum gph_verdict gph_swap_may_be_volatile(struct folio *folio)
+{
+	/* KSM reads its folios without a lookup; large ones go whole. */
+	if (folio_test_large(folio) || folio_test_ksm(folio) ||
+	    folio_test_hugetlb(folio))
+		return GPH_NOT_NOW;
+	/* Clean: the slot holds what the folio holds. */
+	if (!folio_test_uptodate(folio) || folio_test_dirty(folio) ||
+	    folio_test_writeback(folio) || folio_test_hwpoison(folio))
+		return GPH_NOT_NOW;
+	if (folio_test_unevictable(folio) || folio_test_mlocked(folio) ||
+	    folio_mapped(folio))
+		return GPH_NOT_NOW;
+	return folio_test_lru(folio) ? GPH_YES : GPH_LATER;
+}
+
 static enum gph_verdict gph_folio_may_be_volatile(struct folio *folio)
 {
-	struct address_space *mapping = READ_ONCE(folio->mapping);
+	struct address_space *mapping;
 
+	/* Anonymous or shmem, in the swap cache; ->mapping is not a file's. */
+	if (folio_test_swapcache(folio))
+		return gph_swap_may_be_volatile(folio);
+	mapping = READ_ONCE(folio->mapping);
 	if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS))
 		return GPH_NOT_NOW;	/* truncated, anon or movable */
 	if (folio_test_large(folio) || folio_test_swapbacked(folio) ||
@@ -237,45 +261,83 @@ EXPORT_SYMBOL_IF_KUNIT(gph_folio_stable);
 /*
  * Recently removed folios, so that their next read can be counted as a
  * re-read and timed. Lossy by design: a slot is overwritten by the next
- * discard that hashes to it.
+ * discard that hashes to it. A page-cache folio is known by its mapping and
+ * index, a swap-cache folio by its swap type (odd: never an address) and
+ * slot offset.
  */
 #define GPH_REREAD_BITS		10
 #define GPH_REREAD_SLOTS	(1 << GPH_REREAD_BITS)
 static struct gph_reread_slot {
-	struct address_space *mapping;
+	unsigned long key;
 	pgoff_t index;
 	u64 ns;
 } gph_reread_slots[GPH_REREAD_SLOTS];
 static DEFINE_RAW_SPINLOCK(gph_reread_lock);
 static atomic_t gph_reread_pending = ATOMIC_INIT(0);
 
-static inline struct gph_reread_slot *gph_reread_slot(struct address_space *mapping,
-						      pgoff_t index)
+struct gph_folio_id {
+	unsigned long key;
+	pgoff_t index;
+	dev_t dev;		/* swap: 0 */
+	unsigned long ino;	/* swap: the swap type */
+	bool swap;
+};
+
+static inline struct gph_reread_slot *gph_reread_slot(const struct gph_folio_id *id)
 {
-	return &gph_reread_slots[hash_long((unsigned long)mapping ^ index, GPH_REREAD_BITS)];
+	return &gph_reread_slots[hash_long(id->key ^ id->index, GPH_REREAD_BITS)];
 }
 
-static void gph_folio_ids(struct address_space *mapping, dev_t *dev,
-			  unsigned long *ino)
+/*
+ * What a discard and its re-read are reported as; false for a folio in
+ * neither cache. Racy unless @folio is locked: a re-read may go uncounted.
+ * Caller holds RCU (the inode).
+ */
+static bool gph_folio_id(struct folio *folio, struct gph_folio_id *id)
 {
-	struct inode *host = mapping->host;
+	struct address_space *mapping;
+	struct inode *host;
 
-	*dev = host && host->i_sb ? host->i_sb->s_dev : 0;
-	*ino = host ? host->i_ino : 0;
+	if (folio_test_swapcache(folio)) {
+		swp_entry_t entry = { .val = READ_ONCE(folio->swap.val) };
+
+		if (!entry.val)
+			return false;
+		*id = (struct gph_folio_id) {
+			.key = (swp_type(entry) << 1) | 1, .index = swp_offset(entry),
+			.ino = swp_type(entry), .swap = true,
+		};
+		return true;
+	}
+	mapping = READ_ONCE(folio->mapping);
+	if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS))
+		return false;
+	host = mapping->host;
+	*id = (struct gph_folio_id) {
+		.key = (unsigned long)mapping, .index = folio->index,
+		.dev = host && host->i_sb ? host->i_sb->s_dev : 0,
+		.ino = host ? host->i_ino : 0,
+	};
+	return true;
 }
 
-/* page_states_ops.folio_discarded: @folio is locked and still in its mapping. */
+/*
+ * page_states_ops.folio_discarded: @folio is locked and still in its cache
+ * (a swap-cache folio's refcount is frozen, and irqs are off).
+ */
 void gph_folio_discarded(struct folio *folio)
 {
-	struct address_space *mapping = folio->mapping;
-	struct gph_reread_slot *slot = gph_reread_slot(mapping, folio->index);
-	unsigned long flags, ino;
-	dev_t dev;
+	struct gph_reread_slot *slot;
+	struct gph_folio_id id;
+	unsigned long flags;
 
-	gph_folio_ids(mapping, &dev, &ino);
-	gph_trace(gph_discard, dev, ino, folio->index, folio_order(folio), false,
-		  folio_pfn(folio));
+	if (WARN_ON_ONCE(!gph_folio_id(folio, &id)))
+		return;
+	gph_trace(gph_discard, id.dev, id.ino, id.index, folio_order(folio),
+		  id.swap, folio_pfn(folio));
 	this_cpu_inc(gph_stats.discards);
+	if (id.swap)
+		this_cpu_inc(gph_stats.discards_swap);
 	/*
 	 * The frame stays DISCARDED until the folio is freed: a lookup that
 	 * took its reference before the removal must still find it lost.
@@ -283,11 +345,12 @@ void gph_folio_discarded(struct folio *folio)
 	 * (poisoning, init_on_free) fault, and gph_discard_fault() takes the
 	 * frame back then.
 	 */
+	slot = gph_reread_slot(&id);
 	raw_spin_lock_irqsave(&gph_reread_lock, flags);
-	if (!slot->mapping)
+	if (!slot->key)
 		atomic_inc(&gph_reread_pending);
-	slot->mapping = mapping;
-	slot->index = folio->index;
+	slot->key = id.key;
+	slot->index = id.index;
 	slot->ns = local_clock();
 	raw_spin_unlock_irqrestore(&gph_reread_lock, flags);
 }
@@ -344,33 +407,32 @@ EXPORT_SYMBOL_IF_KUNIT(gph_discard_fault);
 /* A folio that was removed after a discard is back and uptodate: a re-read. */
 static void gph_reread_check(struct folio *folio)
 {
-	struct address_space *mapping;
 	struct gph_reread_slot *slot;
-	unsigned long flags, ino;
+	struct gph_folio_id id;
+	unsigned long flags;
 	u64 then = 0;
-	dev_t dev;
 
 	if (likely(!atomic_read(&gph_reread_pending)))
 		return;
-	mapping = READ_ONCE(folio->mapping);
-	if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS) ||
-	    !folio_test_uptodate(folio))
+	if (!folio_test_uptodate(folio) || !gph_folio_id(folio, &id))
 		return;
-	slot = gph_reread_slot(mapping, folio->index);
-	if (READ_ONCE(slot->mapping) != mapping)
+	slot = gph_reread_slot(&id);
+	if (READ_ONCE(slot->key) != id.key)
 		return;
 	raw_spin_lock_irqsave(&gph_reread_lock, flags);
-	if (slot->mapping == mapping && slot->index == folio->index) {
+	if (slot->key == id.key && slot->index == id.index) {
 		then = slot->ns;
-		slot->mapping = NULL;
+		slot->key = 0;
 		atomic_dec(&gph_reread_pending);
 	}
 	raw_spin_unlock_irqrestore(&gph_reread_lock, flags);
 	if (!then)
 		return;
-	gph_folio_ids(mapping, &dev, &ino);	/* RCU: the inode outlives us */
-	gph_trace(gph_reread, dev, ino, folio->index, local_clock() - then);
-	this_cpu_inc(gph_stats.rereads);	/* after the trace, as gph_account() */
+	gph_trace(gph_reread, id.dev, id.ino, id.index, local_clock() - then);
+	/* After the trace, as gph_account(). */
+	this_cpu_inc(gph_stats.rereads);
+	if (id.swap)
+		this_cpu_inc(gph_stats.rereads_swap);
 }
 
 /* Forget every pending re-read (the mappings may go away once we unload). */
@@ -395,15 +457,17 @@ EXPORT_SYMBOL_IF_KUNIT(gph_reread_forget);
  * the last reference. Sleeps.
  *
  * Return: false if, after a second, someone still holds the discarded
- * folio: the frame must stay lost, and the caller must try again later
- * (only lookups hold a discarded folio, and they let go).
+ * folio, or a discarded swap-cache folio could not be removed (held or
+ * isolated by someone else): the frame must stay lost, and the caller must
+ * try again later (only lookups, reclaim and migration hold a discarded
+ * folio, and they let go).
  */
 bool gph_volatile_release(unsigned long pfn)
 {
 	unsigned long deadline;
 	struct page *page;
 	struct folio *folio;
-	bool release = true;
+	bool release = true, removed;
 	u8 state;
 
 	if (pfn >= gph_volatile_frames)
@@ -421,8 +485,13 @@ bool gph_volatile_release(unsigned long pfn)
 	    gph_folio_take_back(folio, GPH_REASON_UNLOAD))
 		goto put;	/* not ours to look at, or taken back */
 	folio_lock(folio);
-	page_states_discard(folio, PSD_LOCKED);	/* unless it is gone already */
+	/* Unless it is gone already; a swap-cache folio stays while held. */
+	removed = page_states_discard(folio, PSD_LOCKED);
 	folio_unlock(folio);
+	if (!removed) {
+		release = false;
+		goto put;
+	}
 	deadline = jiffies + HZ;
 	while (folio_ref_count(folio) > 1) {
 		if (time_after(jiffies, deadline)) {
@@ -441,9 +510,15 @@ EXPORT_SYMBOL_IF_KUNIT(gph_volatile_release);
 
 /* --- coverage (debugfs) -------------------------------------------------- */
 
+/* Anonymous and not in the swap cache: never a candidate. A hint, unpinned. */
+static inline bool gph_page_anon_only(struct page *page)
+{
+	return PageAnon(page) && !folio_test_swapcache(page_folio(page));
+}
+
 /*
- * How much of what could be volatile is: every page-cache folio on the LRU
- * that passes the conditions (idle: only the cache's reference), and how
+ * How much of what could be volatile is: every page-cache or swap-cache folio
+ * on the LRU that passes the conditions (idle: only the cache's reference), and how
  * many of those are VOLATILE. For benchmarks and tests; sleeps.
  */
 void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_)
@@ -457,7 +532,7 @@ void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_)
 		if (!(pfn & 1023))
 			cond_resched();
 		page = pfn_to_online_page(pfn);
-		if (!page || PageAnon(page) || !PageLRU(page))
+		if (!page || gph_page_anon_only(page) || !PageLRU(page))
 			continue;
 		folio = page_folio(page);
 		if (!folio_try_get(folio))
@@ -495,7 +570,7 @@ static void gph_sweep_frame(unsigned long pfn)
 	if (READ_ONCE(gph_volatile_bytes[pfn]) != GPH_STABLE)
 		return;
 	page = pfn_to_online_page(pfn);
-	if (!page || PageAnon(page))
+	if (!page || gph_page_anon_only(page))
 		return;
 	folio = page_folio(page);
 	if (!folio_try_get(folio))
@@ -509,8 +584,8 @@ static void gph_sweep_frame(unsigned long pfn)
 		 * per-cpu LRU batch looks like this and gets another look.
 		 */
 		mapping = READ_ONCE(folio->mapping);
-		if (mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS) &&
-		    !page_has_type(page))
+		if ((mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS) &&
+		     !page_has_type(page)) || folio_test_swapcache(folio))
 			set_bit(pfn, gph_revisit);
 		goto put;
 	}

@@ -125,7 +125,7 @@ static int page_out(struct area *a)
 		perror("swapcheck: MADV_PAGEOUT");
 		return -1;
 	}
-	sleep(1);	/* let writeback finish, and hinting see the folios idle */
+	sleep(2);	/* writeback ends; the sweep (1 s) sees the folios idle */
 	return 0;
 }
 
