@@ -13,6 +13,8 @@
 #include <linux/mmzone.h>
 #include <linux/mutex.h>
 #include <linux/page_states.h>
+#include <linux/pagevec.h>
+#include <linux/workqueue.h>
 #include <linux/sysfs.h>
 #include <kunit/visibility.h>
 #include "gph.h"
@@ -220,6 +222,37 @@ static void gph_hint_free_block(struct page *page, unsigned int order,
  * again until none is left (a lookup that found it must still see it lost,
  * and no hook may be gone by then).
  */
+static void gph_drain_local(struct work_struct *work)
+{
+	struct folio_batch none;
+
+	folio_batch_init(&none);
+	__folio_batch_release(&none);	/* drains this CPU's LRU batches first */
+}
+
+/*
+ * Per-cpu LRU batches hold a reference on each folio in them, and may keep
+ * one a discarded swap-cache folio's removal needs gone until their CPU
+ * drains them (lru_add_drain_all() is not exported). Sleeps.
+ */
+static void gph_drain_lru_batches(void)
+{
+	struct work_struct __percpu *works = alloc_percpu(struct work_struct);
+	int cpu;
+
+	if (!works)
+		return;
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		INIT_WORK(per_cpu_ptr(works, cpu), gph_drain_local);
+		queue_work_on(cpu, system_wq, per_cpu_ptr(works, cpu));
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(works, cpu));
+	cpus_read_unlock();
+	free_percpu(works);
+}
+
 static void gph_all_stable(void)
 {
 	unsigned long pfn, held;
@@ -244,9 +277,11 @@ static void gph_all_stable(void)
 			     READ_ONCE(gph_volatile_bytes[pfn]) != GPH_STABLE))
 				gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
 		}
-		if (held)
+		if (held) {
 			pr_warn_ratelimited("disable: %lu discarded folios still held; walking again\n",
 					    held);
+			gph_drain_lru_batches();	/* a holder may be one */
+		}
 	} while (held);
 }
 
