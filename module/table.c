@@ -296,7 +296,8 @@ static bool gph_emul_discard(unsigned long pfn)
 /* The guest made @pfn volatile: in "max" chaos the host takes it at once. */
 void gph_emul_volatile(unsigned long pfn)
 {
-	if (READ_ONCE(emul_discard_rate) == GPH_EMUL_DISCARD_MAX)
+	if (gph_backend == &gph_table_backend &&
+	    READ_ONCE(emul_discard_rate) == GPH_EMUL_DISCARD_MAX)
 		gph_emul_discard(pfn);
 }
 
