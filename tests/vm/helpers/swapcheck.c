@@ -11,6 +11,12 @@
  *                                        verifies its own pattern
  *   swapcheck pageout MIB ROUNDS         MADV_PAGEOUT everything, wait a
  *                                        second, verify; ROUNDS times
+ *   swapcheck file PATH MIB              write a file of MIB MiB (on tmpfs:
+ *                                        it goes to swap when larger than
+ *                                        RAM), then read and verify every
+ *                                        page twice in a random order
+ *   swapcheck file-verify PATH MIB       read and verify the file's first
+ *                                        MIB MiB once (after a swapoff)
  *
  * A page holds (worker, page index, generation) in every word, or zeroes for
  * every 16th page (the swap layer's zero-page shortcut). A mismatch names the
@@ -20,6 +26,7 @@
  * Exit 1 on any bad page, 2 on bad usage or a failed system call.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,9 +62,10 @@ static uint64_t pattern(const struct area *a, size_t p, unsigned int gen)
 	return ((uint64_t)a->worker << 48) ^ ((uint64_t)gen << 40) ^ p;
 }
 
-static void write_page(struct area *a, size_t p, unsigned int gen)
+/* fill_page / check_page: page P's content at Q (in the area, or a read buffer). */
+static void fill_page(struct area *a, uint64_t *q, size_t p, unsigned int gen)
 {
-	uint64_t *q = a->mem + p * words, v = pattern(a, p, gen);
+	uint64_t v = pattern(a, p, gen);
 	size_t w;
 
 	a->gen[p] = gen;
@@ -69,9 +77,9 @@ static void write_page(struct area *a, size_t p, unsigned int gen)
 		q[w] = v + w;
 }
 
-static void verify_page(struct area *a, size_t p, const char *what)
+static void check_page(struct area *a, const uint64_t *q, size_t p, const char *what)
 {
-	uint64_t *q = a->mem + p * words, v = pattern(a, p, a->gen[p]), want;
+	uint64_t v = pattern(a, p, a->gen[p]), want;
 	size_t w;
 
 	a->verified++;
@@ -87,6 +95,16 @@ static void verify_page(struct area *a, size_t p, const char *what)
 				q[w] == POISON_DISCARDED ? " (discarded poison)" : "");
 		return;
 	}
+}
+
+static void write_page(struct area *a, size_t p, unsigned int gen)
+{
+	fill_page(a, a->mem + p * words, p, gen);
+}
+
+static void verify_page(struct area *a, size_t p, const char *what)
+{
+	check_page(a, a->mem + p * words, p, what);
 }
 
 static void verify_all(struct area *a, const char *what)
@@ -147,6 +165,15 @@ static size_t gcd(size_t a, size_t b)
 	return a;
 }
 
+/* random_walk: the step and offset of a random full-period walk over N pages. */
+static void random_walk(size_t n, size_t *step, size_t *off)
+{
+	*step = (random() % n) | 1;
+	while (gcd(*step, n) != 1)
+		*step += 2;
+	*off = random() % n;
+}
+
 static int anon_worker(size_t mib, int passes, unsigned int worker)
 {
 	struct area a;
@@ -159,10 +186,7 @@ static int anon_worker(size_t mib, int passes, unsigned int worker)
 		write_page(&a, p, 0);
 	srandom(worker + 1);
 	for (pass = 1; pass <= passes; pass++) {
-		step = (random() % a.pages) | 1;
-		while (gcd(step, a.pages) != 1)
-			step += 2;
-		off = random() % a.pages;
+		random_walk(a.pages, &step, &off);
 		for (i = 0; i < a.pages; i++) {
 			p = (i * step + off) % a.pages;
 			verify_page(&a, p, "anon");
@@ -248,6 +272,52 @@ static int pageout(size_t mib, int rounds)
 	return report("pageout", a.verified, a.bad);
 }
 
+/*
+ * A file of MIB MiB in the same pattern (worker 7), written with write() and
+ * read back with pread(): on tmpfs its pages are shmem folios, which reclaim
+ * moves to the swap cache and swap-in brings back through it.
+ */
+static int file_check(const char *path, size_t mib, int write_it)
+{
+	struct area a = { .worker = 7 };
+	uint64_t *buf = malloc(page_size);
+	size_t p, i, step, off;
+	int fd, pass;
+
+	a.pages = (mib << 20) / page_size;
+	a.gen = calloc(a.pages, 1);
+	fd = open(path, write_it ? O_RDWR | O_CREAT | O_TRUNC : O_RDONLY, 0600);
+	if (fd < 0 || !buf || !a.gen) {
+		fprintf(stderr, "swapcheck: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	for (p = 0; write_it && p < a.pages; p++) {
+		fill_page(&a, buf, p, 0);
+		if (pwrite(fd, buf, page_size, p * page_size) != (ssize_t)page_size) {
+			fprintf(stderr, "swapcheck: write %s page %zu: %s\n", path, p,
+				strerror(errno));
+			return 2;
+		}
+	}
+	srandom(7);
+	for (pass = 0; pass < (write_it ? 2 : 1); pass++) {
+		random_walk(a.pages, &step, &off);
+		for (i = 0; i < a.pages; i++) {
+			p = (i * step + off) % a.pages;
+			errno = 0;
+			if (pread(fd, buf, page_size, p * page_size) != (ssize_t)page_size) {
+				fprintf(stderr, "swapcheck: read %s page %zu: %s\n", path, p,
+					errno ? strerror(errno) : "short read");
+				return 2;
+			}
+			check_page(&a, buf, p, "file");
+		}
+	}
+	close(fd);
+	free(buf);
+	return report(write_it ? "file" : "file-verify", a.verified, a.bad);
+}
+
 static long number(const char *s, long min, long max)
 {
 	char *end;
@@ -266,7 +336,9 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: swapcheck anon MIB PASSES [WORKERS]\n"
 			"       swapcheck fork MIB\n"
-			"       swapcheck pageout MIB ROUNDS\n");
+			"       swapcheck pageout MIB ROUNDS\n"
+			"       swapcheck file PATH MIB\n"
+			"       swapcheck file-verify PATH MIB\n");
 	exit(2);
 }
 
@@ -282,6 +354,9 @@ int main(int argc, char **argv)
 		return fork_cow(number(argv[2], 1, 1 << 20));
 	if (argc == 4 && !strcmp(argv[1], "pageout"))
 		return pageout(number(argv[2], 1, 1 << 20), number(argv[3], 1, 1000));
+	if (argc == 4 && (!strcmp(argv[1], "file") || !strcmp(argv[1], "file-verify")))
+		return file_check(argv[2], number(argv[3], 1, 1 << 20),
+				  !strcmp(argv[1], "file"));
 	usage();
 	return 2;
 }
