@@ -4,7 +4,7 @@
 # anonymous memory of twice the guest's RAM in random order, fork with copy
 # on write, MADV_PAGEOUT, a tmpfs file larger than RAM, and swapoff with the data
 # still live.
-# gph-vm: mem=160M
+# gph-vm: mem=128M
 # gph-vm: swap=1536M
 # gph-vm: append=debug_pagealloc=on transparent_hugepage=never
 . ./tests/lib.sh
