@@ -8,7 +8,7 @@
 # gph-vm: swap=1536M
 # gph-vm: append=debug_pagealloc=on transparent_hugepage=never
 . ./tests/lib.sh
-plan 10
+plan 11
 
 [ -n "${swapdev:-}" ] && mkswap "$swapdev" >/dev/null && swapon "$swapdev"
 ok $? "swap on ${swapdev:-(no swap disk)}"
@@ -38,7 +38,18 @@ swap_step "anonymous memory of 2x RAM ($((2 * ram)) MiB), 2 random-order passes"
 # (copy on write), then the parent reads its own pattern.
 swap_step "fork and copy on write while paged out" swapcheck fork 48
 # 3. MADV_PAGEOUT without memory pressure: the folios stay in the swap cache.
+# gph:gph_discard is traced meanwhile: it must name them as swap, by swap
+# type (the one swap device is type 0) and slot.
+TR=/sys/kernel/tracing
+echo >$TR/trace
+echo 1 >$TR/events/gph/gph_discard/enable
 swap_step "MADV_PAGEOUT, then reads, 2 rounds" swapcheck pageout 48 2
+echo 0 >$TR/events/gph/gph_discard/enable
+traced=$(grep -c ' gph_discard: .* swap pfn=' $TR/trace)
+named=$(grep -cE ' gph_discard: dev=0:0 ino=0 index=[0-9]+ order=0 swap pfn=' $TR/trace)
+diag "gph_discard: $traced traced as swap, $named of them dev=0:0 ino=0 (trace buffer keeps the last)"
+[ "$traced" -gt 0 ] && [ "$named" = "$traced" ]
+ok $? "gph:gph_discard marks swap-cache discards as swap, named by swap type and slot"
 
 # 4. A tmpfs file larger than RAM (1.25x MemTotal): written, then every
 # page read back twice in a random order.
