@@ -2,13 +2,13 @@
 # swap-cache folios go volatile and the emulated host discards (and unmaps)
 # each one at once; every page read back must be the one written. Issue 5:
 # anonymous memory of twice the guest's RAM in random order, fork with copy
-# on write, MADV_PAGEOUT, a tmpfs file larger than RAM, and swapoff with the data
-# still live.
+# on write, MADV_PAGEOUT of anonymous and of shmem folios, a tmpfs file
+# larger than RAM, and swapoff with the data still live.
 # gph-vm: mem=128M
 # gph-vm: swap=1536M
 # gph-vm: append=debug_pagealloc=on transparent_hugepage=never
 . ./tests/lib.sh
-plan 11
+plan 13
 
 [ -n "${swapdev:-}" ] && mkswap "$swapdev" >/dev/null && swapon "$swapdev"
 ok $? "swap on ${swapdev:-(no swap disk)}"
@@ -51,15 +51,28 @@ diag "gph_discard: $traced traced as swap, $named of them dev=0:0 ino=0 (trace b
 [ "$traced" -gt 0 ] && [ "$named" = "$traced" ]
 ok $? "gph:gph_discard marks swap-cache discards as swap, named by swap type and slot"
 
-# 4. A tmpfs file larger than RAM (1.25x MemTotal): written, then every
-# page read back twice in a random order.
+# 4. Shmem is supported: its folios in the swap cache look like anonymous
+# readahead ones and go volatile alike. MADV_PAGEOUT on a shared mapping of
+# a 16 MiB tmpfs file, with no memory pressure (no one else is swapped out
+# meanwhile), leaves its 4096 folios in the swap cache: most of them must be
+# discarded, and every page read back intact.
 T=/tmp/swapfs
 mkdir -p $T && mount -t tmpfs -o size=1G swapfs $T
+d0=$(stat_of discards_swap)
+swap_step "tmpfs file mapped shared, MADV_PAGEOUT, then reads, 2 rounds" \
+	swapcheck shmpageout $T/shm 16 2
+d1=$(stat_of discards_swap)
+rm $T/shm
+[ $((d1 - d0)) -ge 2048 ]
+ok $? "shmem folios in the swap cache are discarded ($((d1 - d0)) for 2 rounds of 4096, at least 2048)"
+
+# 5. A tmpfs file larger than RAM (1.25x MemTotal): written, then every
+# page read back twice in a random order.
 file_mib=$((ram + ram / 4)) keep_mib=32
 swap_step "tmpfs file of $file_mib MiB, 2 random-order reads" \
 	swapcheck file $T/pattern $file_mib
 
-# 5. swapoff with part of it still swapped: it comes back through the swap
+# 6. swapoff with part of it still swapped: it comes back through the swap
 # cache (discarded folios are read again), and must still match.
 truncate -s ${keep_mib}M $T/pattern
 swapped=$(awk '$1 == "SwapTotal:" { t = $2 } $1 == "SwapFree:" { f = $2 } END { print int((t - f) / 1024) }' /proc/meminfo)

@@ -17,6 +17,11 @@
  *                                        page twice in a random order
  *   swapcheck file-verify PATH MIB       read and verify the file's first
  *                                        MIB MiB once (after a swapoff)
+ *   swapcheck shmpageout PATH MIB ROUNDS write a file of MIB MiB (on tmpfs),
+ *                                        map it shared, MADV_PAGEOUT it (its
+ *                                        shmem folios go to the swap cache),
+ *                                        wait, verify through the mapping;
+ *                                        ROUNDS times
  *
  * A page holds (worker, page index, generation) in every word, or zeroes for
  * every 16th page (the swap layer's zero-page shortcut). A mismatch names the
@@ -318,6 +323,41 @@ static int file_check(const char *path, size_t mib, int write_it)
 	return report(write_it ? "file" : "file-verify", a.verified, a.bad);
 }
 
+/*
+ * Shmem without memory pressure: MADV_PAGEOUT on a shared mapping of a tmpfs
+ * file writes its folios to swap and leaves them in the swap cache, clean
+ * and unmapped, as it leaves anonymous ones; faults bring them back.
+ */
+static int shm_pageout(const char *path, size_t mib, int rounds)
+{
+	struct area a = { .worker = 6 };
+	size_t p, len = mib << 20;
+	int fd, r;
+
+	a.pages = len / page_size;
+	a.gen = calloc(a.pages, 1);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || !a.gen || ftruncate(fd, len)) {
+		fprintf(stderr, "swapcheck: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	a.mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (a.mem == MAP_FAILED) {
+		perror("swapcheck: mmap");
+		return 2;
+	}
+	for (p = 0; p < a.pages; p++)
+		write_page(&a, p, 0);
+	for (r = 0; r < rounds; r++) {
+		if (page_out(&a))
+			return 2;
+		verify_all(&a, "shmpageout");
+	}
+	munmap(a.mem, len);
+	close(fd);
+	return report("shmpageout", a.verified, a.bad);
+}
+
 static long number(const char *s, long min, long max)
 {
 	char *end;
@@ -338,7 +378,8 @@ static void usage(void)
 			"       swapcheck fork MIB\n"
 			"       swapcheck pageout MIB ROUNDS\n"
 			"       swapcheck file PATH MIB\n"
-			"       swapcheck file-verify PATH MIB\n");
+			"       swapcheck file-verify PATH MIB\n"
+			"       swapcheck shmpageout PATH MIB ROUNDS\n");
 	exit(2);
 }
 
@@ -357,6 +398,9 @@ int main(int argc, char **argv)
 	if (argc == 4 && (!strcmp(argv[1], "file") || !strcmp(argv[1], "file-verify")))
 		return file_check(argv[2], number(argv[3], 1, 1 << 20),
 				  !strcmp(argv[1], "file"));
+	if (argc == 5 && !strcmp(argv[1], "shmpageout"))
+		return shm_pageout(argv[2], number(argv[3], 1, 1 << 20),
+				   number(argv[4], 1, 1000));
 	usage();
 	return 2;
 }
