@@ -77,9 +77,13 @@ static unsigned long sim_essa(unsigned long f, int orc)
 	do {
 		switch (orc) {
 		case GPH_ESSA_SET_VOLATILE:
-			if (old != HW_SR)
+			/*
+			 * Only a stable frame with content: resident, or
+			 * paged out (SET_STABLE took a VP frame back as SP).
+			 */
+			if (old != HW_SR && old != HW_SP)
 				__atomic_add_fetch(&machine->bad_essa, 1, __ATOMIC_SEQ_CST);
-			new = HW_VR;
+			new = old == HW_SP ? HW_VP : HW_VR;
 			break;
 		case GPH_ESSA_SET_STABLE_IF_RESIDENT:	/* resident only */
 			new = old == HW_VR ? HW_SR : old;
