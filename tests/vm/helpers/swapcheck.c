@@ -120,15 +120,19 @@ static void verify_all(struct area *a, const char *what)
 		verify_page(a, p, what);
 }
 
-static int map_area(struct area *a, size_t mib, unsigned int worker)
+/*
+ * map_area: MIB MiB, anonymous (FD -1) or a shared mapping of FD, every page
+ * written with generation 0.
+ */
+static int map_area(struct area *a, size_t mib, unsigned int worker, int fd)
 {
-	size_t len = mib << 20;
+	size_t len = mib << 20, p;
 
 	a->pages = len / page_size;
 	a->worker = worker;
 	a->verified = a->bad = 0;
 	a->mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		      fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED, fd, 0);
 	a->gen = calloc(a->pages, 1);
 	if (a->mem == MAP_FAILED || !a->gen) {
 		perror("swapcheck: mmap");
@@ -139,6 +143,8 @@ static int map_area(struct area *a, size_t mib, unsigned int worker)
 		perror("swapcheck: MADV_NOHUGEPAGE");
 		return -1;
 	}
+	for (p = 0; p < a->pages; p++)
+		write_page(a, p, 0);
 	return 0;
 }
 
@@ -185,10 +191,8 @@ static int anon_worker(size_t mib, int passes, unsigned int worker)
 	size_t p, i, step, off;
 	int pass;
 
-	if (map_area(&a, mib, worker))
+	if (map_area(&a, mib, worker, -1))
 		return 2;
-	for (p = 0; p < a.pages; p++)
-		write_page(&a, p, 0);
 	srandom(worker + 1);
 	for (pass = 1; pass <= passes; pass++) {
 		random_walk(a.pages, &step, &off);
@@ -230,10 +234,8 @@ static int fork_cow(size_t mib)
 	int status;
 	pid_t pid;
 
-	if (map_area(&a, mib, 0))
+	if (map_area(&a, mib, 0, -1))
 		return 2;
-	for (p = 0; p < a.pages; p++)
-		write_page(&a, p, 0);
 	/* Page out before fork: MADV_PAGEOUT skips pages mapped twice. */
 	if (page_out(&a))
 		return 2;
@@ -259,22 +261,26 @@ static int fork_cow(size_t mib)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
 }
 
+/* MADV_PAGEOUT the area, wait, verify it all; ROUNDS times. */
+static int pageout_rounds(struct area *a, int rounds, const char *mode)
+{
+	int r;
+
+	for (r = 0; r < rounds; r++) {
+		if (page_out(a))
+			return 2;
+		verify_all(a, mode);
+	}
+	return report(mode, a->verified, a->bad);
+}
+
 static int pageout(size_t mib, int rounds)
 {
 	struct area a;
-	size_t p;
-	int r;
 
-	if (map_area(&a, mib, 0))
+	if (map_area(&a, mib, 0, -1))
 		return 2;
-	for (p = 0; p < a.pages; p++)
-		write_page(&a, p, 0);
-	for (r = 0; r < rounds; r++) {
-		if (page_out(&a))
-			return 2;
-		verify_all(&a, "pageout");
-	}
-	return report("pageout", a.verified, a.bad);
+	return pageout_rounds(&a, rounds, "pageout");
 }
 
 /*
@@ -330,32 +336,20 @@ static int file_check(const char *path, size_t mib, int write_it)
  */
 static int shm_pageout(const char *path, size_t mib, int rounds)
 {
-	struct area a = { .worker = 6 };
-	size_t p, len = mib << 20;
-	int fd, r;
+	struct area a;
+	int fd, rc;
 
-	a.pages = len / page_size;
-	a.gen = calloc(a.pages, 1);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || !a.gen || ftruncate(fd, len)) {
+	if (fd < 0 || ftruncate(fd, mib << 20)) {
 		fprintf(stderr, "swapcheck: %s: %s\n", path, strerror(errno));
 		return 2;
 	}
-	a.mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (a.mem == MAP_FAILED) {
-		perror("swapcheck: mmap");
+	if (map_area(&a, mib, 6, fd))
 		return 2;
-	}
-	for (p = 0; p < a.pages; p++)
-		write_page(&a, p, 0);
-	for (r = 0; r < rounds; r++) {
-		if (page_out(&a))
-			return 2;
-		verify_all(&a, "shmpageout");
-	}
-	munmap(a.mem, len);
+	rc = pageout_rounds(&a, rounds, "shmpageout");
+	munmap(a.mem, mib << 20);
 	close(fd);
-	return report("shmpageout", a.verified, a.bad);
+	return rc;
 }
 
 static long number(const char *s, long min, long max)
