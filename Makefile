@@ -14,7 +14,7 @@ $(error ARCH=$(ARCH) is not supported; use ARCH=x86_64 or ARCH=s390x)
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: help deps kernel module bpf tools all image unit check demo bench clean
+.PHONY: help deps kernel module bpf tools all image unit check check-full demo bench clean
 
 help:
 	@echo 'make deps               install missing host packages (apt, by name)'
@@ -22,7 +22,8 @@ help:
 	@echo 'make all     [ARCH=…]   kernel + module + BPF objects + tools'
 	@echo 'make module  KDIR=…     build gph.ko against your own kernel tree'
 	@echo 'make demo    [ARCH=…]   boot a guest, load gph, show what the tools see'
-	@echo 'make check              unit tests, then every VM scenario on x86_64 and s390x'
+	@echo 'make check              unit tests, every VM scenario on x86_64, the arch-specific ones on s390x'
+	@echo 'make check-full         unit tests, then every VM scenario on both arches'
 	@echo 'make unit               host-built unit tests only'
 	@echo 'make bench              page-fault benchmark: unpatched vs patched vs gph.ko (x86_64)'
 	@echo 'make clean              remove build/ (cached kernels stay)'
@@ -49,6 +50,10 @@ unit: deps
 check: deps
 	@scripts/s390x-sysroot >/dev/null
 	@tests/run-check
+
+check-full: deps
+	@scripts/s390x-sysroot >/dev/null
+	@GPH_FULL=1 tests/run-check
 
 demo: image
 	@scripts/demo $(ARCH)

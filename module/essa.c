@@ -10,11 +10,16 @@
  * The arch's alloc hint (arch_alloc_page) keeps running while gph is loaded,
  * so a page freed under either hint is stable once allocated.
  *
- * Volatile page cache: the guest keeps its own byte per frame around the
- * machine's state (essa_proto.h). Mapped folios are never volatile: KVM
- * drops a discarded page silently, and mapping volatile folios under z/VM,
- * whose discard fault would report the access, needs hooks in GUP, COW and
- * fork that we do not have.
+ * Volatile page cache, under z/VM only: z/VM discards clean volatile pages
+ * instead of paging them and reports a later access (the discard fault).
+ * KVM swaps volatile pages like any other, so they gain nothing there, and
+ * it marks a discarded page only by "volatile, content zero", which it
+ * loses when it maps the page (migration, dump-guest-memory): a zero page
+ * would pass for content. An LPAR never discards. So under KVM and LPAR the
+ * backend hints unused and stable pages only (sysfs host says which).
+ * The guest keeps its own byte per frame around the machine's state
+ * (essa_proto.h). Mapped folios are never volatile: mapping them under
+ * z/VM needs hooks in GUP, COW and fork that we do not have.
  */
 #define pr_fmt(fmt) "gph: essa: " fmt
 
@@ -23,6 +28,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <asm/asm-extable.h>
+#include <asm/setup.h>
 #include "gph.h"
 #include "essa_decode.h"
 #include "table_proto.h"
@@ -135,6 +141,12 @@ static int gph_essa_volatile_use(u8 *byte, unsigned long pfn)
 	return GPH_DISCARDED;
 }
 
+static const char *gph_essa_host(void)
+{
+	return MACHINE_IS_VM ? "z/VM" : MACHINE_IS_KVM ? "KVM" :
+	       MACHINE_IS_LPAR ? "LPAR" : "unknown";
+}
+
 static int gph_essa_start(unsigned long nr_frames)
 {
 	/* All GPH_STABLE (0): every frame is stable when a backend starts. */
@@ -142,8 +154,13 @@ static int gph_essa_start(unsigned long nr_frames)
 	if (!gph_essa_bytes)
 		return -ENOMEM;
 	gph_essa_nr_frames = nr_frames;
-	gph_volatile_bytes = gph_essa_bytes;
-	gph_volatile_frames = nr_frames;
+	if (MACHINE_IS_VM) {
+		gph_volatile_bytes = gph_essa_bytes;
+		gph_volatile_frames = nr_frames;
+	} else {
+		pr_info("volatile pages only under z/VM, which discards them and reports it; on %s: unused and stable only\n",
+			gph_essa_host());
+	}
 	return 0;
 }
 
@@ -188,7 +205,10 @@ static int gph_essa_set_state(unsigned long pfn, enum gph_state new)
 	unsigned long paddr = PFN_PHYS(pfn);
 	unsigned long r1;
 
-	/* Memory hot-added after load is left to the arch's own CMMA. */
+	/*
+	 * Memory hot-added after load goes unhinted while we are registered:
+	 * the arch's free hint steps aside for any registered module (0002).
+	 */
 	if (pfn >= gph_essa_nr_frames)
 		return -ERANGE;
 	switch (new) {
@@ -225,4 +245,5 @@ const struct gph_backend gph_essa_backend = {
 	.shares_arch_state = true,
 	.volatile_commit = gph_essa_volatile_commit,
 	.volatile_use = gph_essa_volatile_use,
+	.host = gph_essa_host,
 };

@@ -54,6 +54,7 @@ struct gph_backend {
 	bool shares_arch_state;
 	bool (*volatile_commit)(u8 *byte, unsigned long pfn);
 	int (*volatile_use)(u8 *byte, unsigned long pfn);
+	const char *(*host)(void);	/* who takes pages back (sysfs host) */
 };
 
 /* main.c: the backend chosen at load */
@@ -76,6 +77,8 @@ struct gph_stats {
 	unsigned long discards_swap;	/* of the discards, swap-cache folios */
 	unsigned long rereads_swap;	/* of the re-reads, from swap */
 	unsigned long discard_faults;	/* accesses the host reported as discarded */
+	unsigned long left_lost;	/* frames a disable left discarded: their
+					 * folios were never let go (hwpoison) */
 };
 DECLARE_PER_CPU(struct gph_stats, gph_stats);
 
@@ -142,7 +145,15 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs);
 bool gph_folio_stable(struct folio *folio);
 void gph_folio_discarded(struct folio *folio);
 struct folio *gph_discard_fault(phys_addr_t phys);
-bool gph_volatile_release(unsigned long pfn);
+/* gph_volatile_release(): may disable make the frame stable? */
+enum gph_release {
+	GPH_RELEASE_DONE,	/* yes */
+	GPH_RELEASE_HELD,	/* not yet: a discarded folio is still held */
+	GPH_RELEASE_NEVER,	/* no: its folio is held for good (hwpoison) */
+};
+/* Walks a disable makes before it leaves held frames discarded. */
+#define GPH_DISABLE_WALKS	5
+enum gph_release gph_volatile_release(unsigned long pfn);
 void gph_reread_forget(void);
 void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_);
 int gph_sweep_start(void);

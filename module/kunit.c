@@ -11,7 +11,10 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/uio.h>
+#include <linux/xarray.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/page_states.h>
@@ -344,8 +347,12 @@ static void gph_kunit_needs_table(struct kunit *test)
 		kunit_skip(test, "needs gph.ko enabled with backend=table");
 }
 
-/* A clean, uptodate, unlocked page-cache folio at index 0 of a new inode. */
-static struct gph_cached *gph_cached_folio(struct kunit *test)
+/*
+ * A clean, uptodate, unlocked page-cache folio at index 0 of a new inode,
+ * whose mapping has @aops (NULL: the pseudo file system's, empty).
+ */
+static struct gph_cached *gph_cached_folio_aops(struct kunit *test,
+						const struct address_space_operations *aops)
 {
 	struct vfsmount *mnt;
 	struct inode *inode;
@@ -364,6 +371,8 @@ static struct gph_cached *gph_cached_folio(struct kunit *test)
 	inode = alloc_anon_inode(mnt->mnt_sb);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(inode));
 	c->inode = inode;
+	if (aops)
+		inode->i_mapping->a_ops = aops;
 	folio = filemap_alloc_folio(GFP_KERNEL, 0);
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	migrate_disable();	/* the LRU batch drained below is this CPU's */
@@ -386,6 +395,11 @@ static struct gph_cached *gph_cached_folio(struct kunit *test)
 	folio_batch_release(&fbatch);
 	migrate_enable();
 	return c;
+}
+
+static struct gph_cached *gph_cached_folio(struct kunit *test)
+{
+	return gph_cached_folio_aops(test, NULL);
 }
 
 static u8 gph_kunit_state(struct folio *folio)
@@ -538,7 +552,7 @@ static void gph_volatile_release_takes_back_a_volatile_folio(struct kunit *test)
 	u8 *byte = &gph_table.states[folio_pfn(c->folio)];
 
 	KUNIT_ASSERT_EQ(test, cmpxchg(byte, GPH_STABLE, GPH_VOLATILE), GPH_STABLE);
-	KUNIT_EXPECT_TRUE(test, gph_volatile_release(folio_pfn(c->folio)));
+	KUNIT_EXPECT_EQ(test, gph_volatile_release(folio_pfn(c->folio)), GPH_RELEASE_DONE);
 	KUNIT_EXPECT_EQ(test, gph_kunit_state(c->folio), GPH_STABLE);
 	KUNIT_EXPECT_PTR_EQ(test, c->folio->mapping, c->inode->i_mapping);
 }
@@ -554,7 +568,7 @@ static void gph_volatile_release_leaves_a_held_frame_lost(struct kunit *test)
 	u64 start = ktime_get_ns();
 
 	gph_kunit_host_discards(test, c->folio);
-	KUNIT_EXPECT_FALSE(test, gph_volatile_release(folio_pfn(c->folio)));
+	KUNIT_EXPECT_EQ(test, gph_volatile_release(folio_pfn(c->folio)), GPH_RELEASE_HELD);
 	/* It waited (a second: a lookup lets go far sooner) before giving up. */
 	KUNIT_EXPECT_GE(test, ktime_get_ns() - start, 900 * NSEC_PER_MSEC);
 	KUNIT_EXPECT_NULL(test, c->folio->mapping);
@@ -572,9 +586,371 @@ static void gph_volatile_release_removes_a_discarded_folio(struct kunit *test)
 	gph_kunit_host_discards(test, folio);
 	c->folio = NULL;	/* the cache's reference is the last */
 	folio_put(folio);
-	KUNIT_EXPECT_TRUE(test, gph_volatile_release(pfn));
+	KUNIT_EXPECT_EQ(test, gph_volatile_release(pfn), GPH_RELEASE_DONE);
 	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
 }
+
+/* --- filemap_get_read_batch(): the walk after a discarded folio ---------- */
+
+/*
+ * A read finds the first folio of its batch discarded, leaves RCU and sleeps
+ * in page_states_discard() on the folio lock, which another finder holds and
+ * uses to remove the folio. That empties the folio's xarray leaf, which is
+ * freed after a grace period and may then be reused by another file's cache.
+ * When the read looks again, it must walk from the top of its own tree, not
+ * from the node its walk stopped in: there it would find the other file's
+ * folio (issue 13, defect 1). The case drives that interleaving by hand:
+ * the test is the other finder, and it reallocates the leaf for inode G.
+ */
+#define GPH_RB_INDEX	128	/* alone in its leaf (indices 128..191) */
+/* Leaves g may take to get the freed one back: all below g's root node. */
+#define GPH_RB_TRIES	(XA_CHUNK_SIZE - GPH_RB_INDEX / XA_CHUNK_SIZE)
+
+static int gph_rb_read_folio(struct file *file, struct folio *folio)
+{
+	memset(folio_address(folio), 'F', PAGE_SIZE);
+	folio_end_read(folio, true);
+	return 0;
+}
+
+static const struct address_space_operations gph_rb_aops = {
+	.read_folio = gph_rb_read_folio,
+};
+
+static const struct file_operations gph_rb_fops = {
+	.read_iter = generic_file_read_iter,
+};
+
+struct gph_rb {
+	struct vfsmount *mnt;
+	struct inode *f, *g;	/* f is read, g reuses f's freed leaf */
+	struct file *file;
+	struct folio *p;	/* f's folio at GPH_RB_INDEX; the test holds it */
+	char *buf;
+	ssize_t ret;
+	struct completion done;
+};
+
+static void gph_rb_exit(void *data)
+{
+	struct gph_rb *rb = data;
+
+	if (rb->p) {
+		cmpxchg(&gph_table.states[folio_pfn(rb->p)], GPH_DISCARDED, GPH_STABLE);
+		folio_put(rb->p);
+	}
+	if (rb->file) {
+		__fput_sync(rb->file);
+		flush_delayed_fput();
+	}
+	if (rb->f)
+		iput(rb->f);
+	if (rb->g)
+		iput(rb->g);
+	if (rb->mnt)
+		kern_unmount(rb->mnt);
+	kfree(rb->buf);
+}
+
+/*
+ * Add a clean, uptodate folio full of @c at @index of @inode; with @keep, the
+ * test keeps a reference to it there.
+ */
+static int gph_rb_add(struct inode *inode, pgoff_t index, char c, struct folio **keep)
+{
+	struct folio *folio = filemap_alloc_folio(GFP_KERNEL, 0);
+	int err;
+
+	if (!folio)
+		return -ENOMEM;
+	memset(folio_address(folio), c, PAGE_SIZE);
+	err = filemap_add_folio(inode->i_mapping, folio, index, GFP_KERNEL);
+	if (err) {
+		folio_put(folio);
+		return err;
+	}
+	folio_mark_uptodate(folio);
+	folio_unlock(folio);
+	if (keep)
+		*keep = folio;
+	else
+		folio_put(folio);	/* the cache's references remain */
+	return 0;
+}
+
+/* The xarray node that holds @index of @inode's cache. */
+static struct xa_node *gph_rb_node(struct inode *inode, pgoff_t index)
+{
+	XA_STATE(xas, &inode->i_mapping->i_pages, index);
+	struct xa_node *node;
+
+	rcu_read_lock();
+	xas_load(&xas);
+	node = xas.xa_node;
+	rcu_read_unlock();
+	return node;
+}
+
+static int gph_rb_reader(void *data)
+{
+	struct gph_rb *rb = data;
+	struct kvec kv = { .iov_base = rb->buf, .iov_len = PAGE_SIZE };
+	struct iov_iter iter;
+	struct kiocb kiocb;
+
+	init_sync_kiocb(&kiocb, rb->file);
+	kiocb.ki_pos = (loff_t)GPH_RB_INDEX << PAGE_SHIFT;
+	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, PAGE_SIZE);
+	rb->ret = filemap_read(&kiocb, &iter, 0);
+	complete(&rb->done);
+	return 0;
+}
+
+static void gph_read_batch_retry_walks_its_own_tree(struct kunit *test)
+{
+	struct task_struct *reader;
+	struct xa_node *leaf;
+	struct gph_rb *rb;
+	unsigned long i, tries = 0;
+	bool reused = false, waiting = false;
+	size_t bad = 0;
+
+	gph_kunit_needs_table(test);
+	rb = kunit_kzalloc(test, sizeof(*rb), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rb);
+	init_completion(&rb->done);
+	KUNIT_ASSERT_EQ(test, kunit_add_action(test, gph_rb_exit, rb), 0);
+	rb->buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rb->buf);
+	rb->mnt = kern_mount(&gph_kunit_fs_type);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rb->mnt));
+	rb->f = alloc_anon_inode(rb->mnt->mnt_sb);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rb->f));
+	rb->g = alloc_anon_inode(rb->mnt->mnt_sb);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rb->g));
+	rb->f->i_mapping->a_ops = &gph_rb_aops;
+	rb->f->i_flags |= S_NOATIME;
+	i_size_write(rb->f, (loff_t)(GPH_RB_INDEX + 64) << PAGE_SHIFT);
+	/* Index 0 too, so that the leaf of GPH_RB_INDEX hangs below a root node. */
+	KUNIT_ASSERT_EQ(test, gph_rb_add(rb->f, 0, 'F', NULL), 0);
+	KUNIT_ASSERT_EQ(test, gph_rb_add(rb->g, 0, 'G', NULL), 0);
+	KUNIT_ASSERT_EQ(test, gph_rb_add(rb->f, GPH_RB_INDEX, 'F', &rb->p), 0);
+	ihold(rb->f);	/* the file's dentry owns this one */
+	rb->file = alloc_file_pseudo(rb->f, rb->mnt, "gph_kunit_rb", O_RDONLY, &gph_rb_fops);
+	if (IS_ERR(rb->file)) {
+		iput(rb->f);
+		rb->file = NULL;
+		KUNIT_FAIL(test, "alloc_file_pseudo failed");
+		return;
+	}
+	leaf = gph_rb_node(rb->f, GPH_RB_INDEX);
+	KUNIT_ASSERT_PTR_NE(test, leaf, gph_rb_node(rb->f, 0));
+
+	/* The other finder holds the lock; the host discarded the folio. */
+	folio_lock(rb->p);
+	gph_kunit_host_discards(test, rb->p);
+	reader = kthread_run(gph_rb_reader, rb, "gph_kunit_rb");
+	if (IS_ERR(reader)) {
+		folio_unlock(rb->p);
+		KUNIT_FAIL(test, "kthread_run failed");
+		return;
+	}
+	for (i = 0; i < 500 && !(waiting = folio_test_waiters(rb->p)); i++)
+		msleep(10);
+	/* Remove the folio, let the leaf be freed, and allocate it again for g. */
+	migrate_disable();	/* the leaf is freed to this CPU's slab */
+	page_states_discard(rb->p, PSD_LOCKED);
+	synchronize_rcu();
+	rcu_barrier();
+	for (tries = 0; tries < GPH_RB_TRIES && !reused; tries++) {
+		pgoff_t index = GPH_RB_INDEX + XA_CHUNK_SIZE * tries;
+
+		if (gph_rb_add(rb->g, index, 'G', NULL))
+			break;
+		reused = gph_rb_node(rb->g, index) == leaf;
+	}
+	migrate_enable();
+	folio_unlock(rb->p);
+	if (!wait_for_completion_timeout(&rb->done, 60 * HZ)) {
+		/* The reader still uses rb: leak it rather than free it. */
+		rb->p = NULL;
+		rb->file = NULL;
+		rb->f = rb->g = NULL;
+		rb->mnt = NULL;
+		rb->buf = NULL;
+		KUNIT_FAIL(test, "the read did not finish in 60 s");
+		return;
+	}
+	KUNIT_EXPECT_TRUE(test, waiting);
+	KUNIT_EXPECT_EQ(test, rb->ret, (ssize_t)PAGE_SIZE);
+	for (i = 0; i < PAGE_SIZE; i++)
+		bad += rb->buf[i] != 'F';
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0UL,
+			    "the read returned another file's data ('%c'...)", rb->buf[0]);
+	kunit_info(test, "leaf %s after %lu allocations", reused ? "reused" : "not reused", tries);
+	if (!reused && !bad)
+		kunit_skip(test, "the freed leaf was not reallocated: the case proves nothing");
+}
+
+static struct kunit_case gph_read_batch_cases[] = {
+	KUNIT_CASE(gph_read_batch_retry_walks_its_own_tree),
+	{}
+};
+
+static struct kunit_suite gph_read_batch_suite = {
+	.name = "gph_read_batch",
+	.test_cases = gph_read_batch_cases,
+};
+
+/* --- which mappings may go volatile ------------------------------------- */
+
+static int gph_kunit_read_folio(struct file *file, struct folio *folio)
+{
+	folio_zero_range(folio, 0, folio_size(folio));
+	folio_end_read(folio, true);
+	return 0;
+}
+
+static void gph_kunit_free_folio(struct folio *folio)
+{
+}
+
+/* Like a disk file's: it can read a discarded folio again. */
+static const struct address_space_operations gph_kunit_readable_aops = {
+	.read_folio = gph_kunit_read_folio,
+};
+
+/* Like NFS directories' (issue 13, defect 2): ->free_folio reads the folio. */
+static const struct address_space_operations gph_kunit_free_folio_aops = {
+	.read_folio = gph_kunit_read_folio,
+	.free_folio = gph_kunit_free_folio,
+};
+
+/* An idle folio the mapping can read again goes volatile. */
+static void gph_volatile_idle_folio_of_a_readable_mapping(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio_aops(test, &gph_kunit_readable_aops);
+
+	gph_folio_idle(c->folio, 1);	/* 1: the test's own reference */
+	KUNIT_EXPECT_EQ(test, gph_kunit_state(c->folio), GPH_VOLATILE);
+	KUNIT_EXPECT_TRUE(test, gph_folio_stable(c->folio));
+	KUNIT_EXPECT_EQ(test, gph_kunit_state(c->folio), GPH_STABLE);
+}
+
+/* ... but never one of a mapping with ->free_folio, or without ->read_folio. */
+static void gph_volatile_never_with_free_folio(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio_aops(test, &gph_kunit_free_folio_aops);
+
+	gph_folio_idle(c->folio, 1);
+	KUNIT_EXPECT_EQ(test, gph_kunit_state(c->folio), GPH_STABLE);
+}
+
+static void gph_volatile_never_without_read_folio(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio(test);	/* empty a_ops */
+
+	gph_folio_idle(c->folio, 1);
+	KUNIT_EXPECT_EQ(test, gph_kunit_state(c->folio), GPH_STABLE);
+}
+
+static struct kunit_case gph_volatile_mapping_cases[] = {
+	KUNIT_CASE(gph_volatile_idle_folio_of_a_readable_mapping),
+	KUNIT_CASE(gph_volatile_never_with_free_folio),
+	KUNIT_CASE(gph_volatile_never_without_read_folio),
+	{}
+};
+
+static struct kunit_suite gph_volatile_mapping_suite = {
+	.name = "gph_volatile_mapping",
+	.test_cases = gph_volatile_mapping_cases,
+};
+
+/* --- lookups of a discarded folio that may not sleep ---------------------- */
+
+struct gph_locker {
+	struct folio *folio;
+	struct completion locked, done;
+};
+
+/* Holds @folio's lock for two seconds, as a racing remover or truncate would. */
+static int gph_locker_fn(void *data)
+{
+	struct gph_locker *l = data;
+
+	folio_lock(l->folio);
+	complete(&l->locked);
+	msleep(2000);
+	folio_unlock(l->folio);
+	complete(&l->done);
+	return 0;
+}
+
+/*
+ * FGP_NOWAIT with FGP_CREAT may not wait for the lock of a discarded folio,
+ * and must not add a folio in its place while it stays: -EAGAIN, as for a
+ * held lock without page states (issue 13, defect 7: it spun on -EEXIST).
+ */
+static void gph_lookup_nowait_creat_on_a_held_discarded_folio(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio(test);
+	struct task_struct *t;
+	struct gph_locker *l;
+	struct folio *f;
+
+	l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	l->folio = c->folio;
+	init_completion(&l->locked);
+	init_completion(&l->done);
+	gph_kunit_host_discards(test, c->folio);
+	t = kthread_run(gph_locker_fn, l, "gph_kunit_lock");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&l->locked);
+	f = __filemap_get_folio(c->inode->i_mapping, 0,
+				FGP_LOCK | FGP_CREAT | FGP_NOWAIT, GFP_KERNEL);
+	wait_for_completion(&l->done);
+	if (!IS_ERR(f)) {
+		folio_unlock(f);
+		folio_put(f);
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(f), -EAGAIN);
+	KUNIT_EXPECT_PTR_EQ(test, c->folio->mapping, c->inode->i_mapping);
+}
+
+/*
+ * A plain lookup may run with interrupts off (build IDs from NMI): on a
+ * discarded folio it only misses, and removes nothing there (defect 7: the
+ * removal's xa_unlock_irq() turned interrupts on).
+ */
+static void gph_lookup_plain_on_a_discarded_folio_only_misses(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio(test);
+	struct folio *f;
+	bool irqs_off;
+
+	gph_kunit_host_discards(test, c->folio);
+	local_irq_disable();
+	f = filemap_get_folio(c->inode->i_mapping, 0);
+	irqs_off = irqs_disabled();
+	local_irq_enable();
+	if (!IS_ERR(f))
+		folio_put(f);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(f), -ENOENT);
+	KUNIT_EXPECT_TRUE(test, irqs_off);
+	KUNIT_EXPECT_PTR_EQ(test, c->folio->mapping, c->inode->i_mapping);
+}
+
+static struct kunit_case gph_lookup_cases[] = {
+	KUNIT_CASE(gph_lookup_nowait_creat_on_a_held_discarded_folio),
+	KUNIT_CASE(gph_lookup_plain_on_a_discarded_folio_only_misses),
+	{}
+};
+
+static struct kunit_suite gph_lookup_suite = {
+	.name = "gph_lookup",
+	.test_cases = gph_lookup_cases,
+};
 
 static struct kunit_case gph_volatile_release_cases[] = {
 	KUNIT_CASE(gph_volatile_release_takes_back_a_volatile_folio),
@@ -605,7 +981,8 @@ static struct kunit_suite gph_discard_fault_suite = {
 
 kunit_test_suites(&gph_states_suite, &gph_essa_suite, &gph_table_suite,
 		  &gph_registry_suite, &gph_discard_fault_suite,
-		  &gph_volatile_release_suite);
+		  &gph_volatile_release_suite, &gph_read_batch_suite,
+		  &gph_volatile_mapping_suite, &gph_lookup_suite);
 
 MODULE_DESCRIPTION("KUnit tests for gph");
 MODULE_LICENSE("GPL");

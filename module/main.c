@@ -255,10 +255,11 @@ static void gph_drain_lru_batches(void)
 
 static void gph_all_stable(void)
 {
-	unsigned long pfn, held;
+	unsigned long pfn, held, lost;
+	unsigned int walk;
 
-	do {
-		held = 0;
+	for (walk = 1; ; walk++) {
+		held = lost = 0;
 		for (pfn = 0; pfn < gph_nr_frames; pfn++) {
 			if (!(pfn & 4095))
 				cond_resched();
@@ -267,9 +268,19 @@ static void gph_all_stable(void)
 				continue;
 			while (gph_backend->get_state(pfn) == GPH_BUSY)
 				cpu_relax();
-			if (!gph_volatile_release(pfn)) {
-				held++;
+			switch (gph_volatile_release(pfn)) {
+			case GPH_RELEASE_HELD:
+				/* The last walk gives up on it: left lost, as below. */
+				if (walk < GPH_DISABLE_WALKS) {
+					held++;
+					continue;
+				}
+				fallthrough;
+			case GPH_RELEASE_NEVER:
+				lost++;
 				continue;
+			case GPH_RELEASE_DONE:
+				break;
 			}
 			/* essa: the machine may be stable while the guest's byte is not. */
 			if (gph_backend->get_state(pfn) != GPH_STABLE ||
@@ -277,12 +288,23 @@ static void gph_all_stable(void)
 			     READ_ONCE(gph_volatile_bytes[pfn]) != GPH_STABLE))
 				gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
 		}
-		if (held) {
-			pr_warn_ratelimited("disable: %lu discarded folios still held; walking again\n",
-					    held);
-			gph_drain_lru_batches();	/* a holder may be one */
-		}
-	} while (held);
+		if (!held)
+			break;
+		pr_warn_ratelimited("disable: %lu discarded folios still held; walking again\n",
+				    held);
+		gph_drain_lru_batches();	/* a holder may be one */
+	}
+	/*
+	 * Bounded: a hwpoisoned folio is held for good, and a disable must
+	 * end. Its frame stays discarded; whoever holds such a folio found it
+	 * discarded (or never reads it), and its next allocation makes it
+	 * stable through the arch's own path.
+	 */
+	if (lost) {
+		this_cpu_add(gph_stats.left_lost, lost);
+		pr_warn("disable: %lu frames left discarded: their folios are held for good (hwpoison) or were not let go after %u walks\n",
+			lost, GPH_DISABLE_WALKS);
+	}
 }
 
 /* --- enable / disable --------------------------------------------------- */
@@ -379,6 +401,13 @@ static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 static struct kobj_attribute backend_attr = __ATTR_RO(backend);
 
+static ssize_t host_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", gph_backend->host ? gph_backend->host() : "unknown");
+}
+static struct kobj_attribute host_attr = __ATTR_RO(host);
+
 static ssize_t avail_backends_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
@@ -419,8 +448,9 @@ static ssize_t volatile_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return -EINVAL;
 	}
 	if (on && !gph_backend_does_volatile()) {
-		pr_err_ratelimited("volatile: the %s backend does not do volatile pages\n",
-				   gph_backend->name);
+		pr_err_ratelimited("volatile: the %s backend does not do volatile pages on this host (%s)\n",
+				   gph_backend->name,
+				   gph_backend->host ? gph_backend->host() : "unknown");
 		return -EOPNOTSUPP;
 	}
 	mutex_lock(&gph_mutex);
@@ -457,6 +487,7 @@ static struct attribute *gph_attrs[] = {
 	&volatile_attr.attr,
 	&sweep_ms_attr.attr,
 	&backend_attr.attr,
+	&host_attr.attr,
 	&avail_backends_attr.attr,
 	&nr_frames_attr.attr,
 	NULL,
@@ -485,6 +516,7 @@ static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 		sum->discards_swap += READ_ONCE(st->discards_swap);
 		sum->rereads_swap += READ_ONCE(st->rereads_swap);
 		sum->discard_faults += READ_ONCE(st->discard_faults);
+		sum->left_lost += READ_ONCE(st->left_lost);
 	}
 	/*
 	 * The hot path counts only transitions. Pages per state: what came
@@ -526,6 +558,7 @@ GPH_STAT_ATTR(rereads);
 GPH_STAT_ATTR(discards_swap);
 GPH_STAT_ATTR(rereads_swap);
 GPH_STAT_ATTR(discard_faults);
+GPH_STAT_ATTR(left_lost);
 GPH_STAT_ATTR(transitions);
 GPH_STAT_ATTR(states);
 GPH_STAT_ATTR(reasons);
@@ -577,6 +610,8 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 		len = sysfs_emit(buf, "%lu\n", sum->rereads_swap);
 	} else if (attr == &discard_faults_attr) {
 		len = sysfs_emit(buf, "%lu\n", sum->discard_faults);
+	} else if (attr == &left_lost_attr) {
+		len = sysfs_emit(buf, "%lu\n", sum->left_lost);
 	} else {
 		for (i = 0; i < GPH_NR_STATES; i++)
 			if (!strcmp(attr->attr.name + 3, gph_state_name(i)))
@@ -598,6 +633,7 @@ static struct attribute *gph_stats_attrs[] = {
 	&discards_swap_attr.attr,
 	&rereads_swap_attr.attr,
 	&discard_faults_attr.attr,
+	&left_lost_attr.attr,
 	&transitions_attr.attr,
 	&states_attr.attr,
 	&reasons_attr.attr,

@@ -189,11 +189,23 @@ static const struct kernel_param_ops gph_emul_discard_param_ops = {
 module_param_cb(emul_discard_rate, &gph_emul_discard_param_ops, &emul_discard_rate, 0444);
 MODULE_PARM_DESC(emul_discard_rate, "table backend: VOLATILE frames per second the emulated host discards, 0..100000000, or max: each one the moment it goes volatile (chaos; also sysfs)");
 
-/* Unmapping needs debug_pagealloc: it maps the direct map with 4K pages. */
+/*
+ * Unmapping needs debug_pagealloc: it maps the direct map with 4K pages. And
+ * it cannot go with init_on_free or page poisoning: freeing a discarded
+ * folio writes to its frame (free_pages_prepare) before the free hook maps
+ * it back, so the kernel would fault on its own write.
+ */
 static int gph_emul_unmap_check(bool on)
 {
-	if (on && !(IS_ENABLED(CONFIG_DEBUG_PAGEALLOC) && debug_pagealloc_enabled())) {
+	if (!on)
+		return 0;
+	if (!(IS_ENABLED(CONFIG_DEBUG_PAGEALLOC) && debug_pagealloc_enabled())) {
 		pr_err_ratelimited("emul_unmap: needs a kernel with CONFIG_DEBUG_PAGEALLOC booted with debug_pagealloc=on\n");
+		return -EINVAL;
+	}
+	if (want_init_on_free() || page_poisoning_enabled_static()) {
+		pr_err_ratelimited("emul_unmap: refused with %s: freeing a discarded frame writes to it before it is mapped again\n",
+				   want_init_on_free() ? "init_on_free=1" : "page_poison=1");
 		return -EINVAL;
 	}
 	return 0;
@@ -219,7 +231,7 @@ static const struct kernel_param_ops gph_emul_unmap_param_ops = {
 	.get = param_get_bool,
 };
 module_param_cb(emul_unmap, &gph_emul_unmap_param_ops, &emul_unmap, 0444);
-MODULE_PARM_DESC(emul_unmap, "table backend: take discarded frames out of the kernel direct map, so a read that skipped make-stable faults at once (needs debug_pagealloc=on; also sysfs)");
+MODULE_PARM_DESC(emul_unmap, "table backend: take discarded frames out of the kernel direct map, so a read that skipped make-stable faults at once (needs debug_pagealloc=on; refused with init_on_free=1 or page_poison=1; also sysfs)");
 
 static struct task_struct *gph_emul_task;
 static int gph_emul_pattern;		/* what a dropped page is filled with */
@@ -445,8 +457,14 @@ static const struct attribute_group gph_table_group = {
 	.attrs = gph_table_attrs,
 };
 
+static const char *gph_table_host(void)
+{
+	return "emul";	/* the in-guest emulated host */
+}
+
 const struct gph_backend gph_table_backend = {
 	.name = "table",
+	.host = gph_table_host,
 	.start = gph_table_start,
 	.stop = gph_table_stop,
 	.set_state = gph_table_set_state,

@@ -114,6 +114,14 @@ static enum gph_verdict gph_folio_may_be_volatile(struct folio *folio)
 	if (folio_test_unevictable(folio) || folio_test_mlocked(folio) ||
 	    mapping_unevictable(mapping) || mapping_release_always(mapping))
 		return GPH_NOT_NOW;
+	/*
+	 * Only what the mapping can read again from its own store, and no
+	 * mapping that keeps kernel data in its folios: ->free_folio looks at
+	 * a folio as it leaves the cache (NFS directories keep readdir arrays
+	 * with pointers there), and a discarded one would hand it poison.
+	 */
+	if (!mapping->a_ops->read_folio || mapping->a_ops->free_folio)
+		return GPH_NOT_NOW;
 	/* Mapped folios stay stable: no host of ours raises discard faults for them. */
 	if (folio_mapped(folio))
 		return GPH_NOT_NOW;
@@ -182,15 +190,17 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 	u8 *byte;
 	int refs;
 
+	/*
+	 * The caller holds a reference (0003): the folio cannot be freed and
+	 * reused while its ->mapping is looked at. A kernel whose hooks pass
+	 * none is older than this module.
+	 */
+	if (WARN_ON_ONCE(!extra_refs))
+		return;
 	gph_reread_check(folio);
 	if (!READ_ONCE(gph_volatile_active))
 		return;
-	/*
-	 * Our own reference first: a hook may hold none, and the folio must
-	 * not be freed and reused while its ->mapping is looked at.
-	 */
-	if (!folio_try_get(folio))
-		return;
+	folio_get(folio);	/* ours, counted in A2's expected refcount */
 	verdict = gph_folio_may_be_volatile(folio);
 	if (verdict != GPH_YES) {
 		if (verdict == GPH_LATER)
@@ -228,6 +238,7 @@ unlock:
 put:
 	folio_put(folio);
 }
+EXPORT_SYMBOL_IF_KUNIT(gph_folio_idle);
 
 /* --- make stable -------------------------------------------------------- */
 
@@ -455,48 +466,59 @@ EXPORT_SYMBOL_IF_KUNIT(gph_reread_forget);
  * folio before its removal can still look at the state: wait until ours is
  * the last reference. Sleeps.
  *
- * Return: false if, after a second, someone still holds the discarded
- * folio, or a discarded swap-cache folio could not be removed (held or
- * isolated by someone else): the frame must stay lost, and the caller must
- * try again later (only lookups, reclaim and migration hold a discarded
- * folio, and they let go).
+ * Return: GPH_RELEASE_HELD if, after a second, someone still holds the
+ * discarded folio, or a discarded swap-cache folio could not be removed
+ * (held or isolated by someone else): the frame must stay lost, and the
+ * caller may try again later (lookups, reclaim and migration let go).
+ * GPH_RELEASE_NEVER for a hwpoisoned folio: memory failure holds it for
+ * good and never reads it, so waiting is pointless. GPH_RELEASE_DONE when
+ * the frame may be made stable.
  */
-bool gph_volatile_release(unsigned long pfn)
+enum gph_release gph_volatile_release(unsigned long pfn)
 {
+	enum gph_release release = GPH_RELEASE_DONE;
 	unsigned long deadline;
 	struct page *page;
 	struct folio *folio;
-	bool release = true, removed;
+	bool removed;
 	u8 state;
 
 	if (pfn >= gph_volatile_frames)
-		return true;
+		return GPH_RELEASE_DONE;
 	state = READ_ONCE(gph_volatile_bytes[pfn]);
 	if (state == GPH_STABLE || state == GPH_UNUSED)
-		return true;
+		return GPH_RELEASE_DONE;
 	page = pfn_to_online_page(pfn);
 	if (!page)
-		return true;
+		return GPH_RELEASE_DONE;
 	folio = page_folio(page);
 	if (!folio_try_get(folio))
-		return true;	/* free, or being freed: its content is no one's */
+		return GPH_RELEASE_DONE;	/* free, or being freed: its content is no one's */
 	if (folio != page_folio(page) || !page_states_folio_candidate(folio) ||
 	    gph_folio_take_back(folio, GPH_REASON_UNLOAD))
 		goto put;	/* not ours to look at, or taken back */
+	if (folio_test_hwpoison(folio)) {
+		release = GPH_RELEASE_NEVER;
+		goto put;
+	}
 	folio_lock(folio);
 	/* Unless it is gone already; a swap-cache folio stays while held. */
 	removed = page_states_discard(folio, PSD_LOCKED);
 	folio_unlock(folio);
 	if (!removed) {
-		release = false;
+		release = GPH_RELEASE_HELD;
 		goto put;
 	}
 	deadline = jiffies + HZ;
 	while (folio_ref_count(folio) > 1) {
+		if (folio_test_hwpoison(folio)) {
+			release = GPH_RELEASE_NEVER;
+			break;
+		}
 		if (time_after(jiffies, deadline)) {
 			pr_warn_ratelimited("pfn %#lx: a discarded folio is still referenced after 1 s; trying again\n",
 					    pfn);
-			release = false;
+			release = GPH_RELEASE_HELD;
 			break;
 		}
 		schedule_timeout_uninterruptible(1);

@@ -3,14 +3,6 @@
 . ./tests/lib.sh
 plan 19
 
-refused_with() { # refused_with "dmesg text" insmod-args...
-	msg=$1; shift
-	dmesg -c >/dev/null
-	if insmod "$GPH/gph.ko" "$@" 2>/tmp/err; then rmmod gph; return 1; fi
-	diag "insmod $*: $(cat /tmp/err)"
-	dmesg | grep -qF "$msg" || { diag "dmesg lacks: $msg"; dmesg | tail -3 | while read -r l; do diag "  $l"; done; return 1; }
-	[ ! -d /sys/kernel/mm/gph ]
-}
 valid=$(case $(uname -m) in s390x) echo "essa, table" ;; *) echo "table" ;; esac)
 refused_with "unknown backend=bogus; valid: $valid" backend=bogus
 ok $? "backend=bogus refused, message lists the valid backends"

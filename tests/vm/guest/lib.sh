@@ -27,6 +27,16 @@ unload_gph() {
 	done
 	rmmod gph
 }
+# refused_with "dmesg text" insmod-args... — insmod must fail, say TEXT in
+# the kernel log, and leave no /sys/kernel/mm/gph behind.
+refused_with() {
+	msg=$1; shift
+	dmesg -c >/dev/null
+	if insmod "$GPH/gph.ko" "$@" 2>/tmp/err; then rmmod gph; return 1; fi
+	diag "insmod $*: $(cat /tmp/err)"
+	dmesg | grep -qF "$msg" || { diag "dmesg lacks: $msg"; dmesg | tail -3 | while read -r l; do diag "  $l"; done; return 1; }
+	[ ! -d /sys/kernel/mm/gph ]
+}
 selfcheck_field() { awk -v k="$1" '$1 == k { print $2 }' /tmp/selfcheck; }
 run_selfcheck() { cat /sys/kernel/debug/gph/selfcheck >/tmp/selfcheck; }
 arch() { uname -m; }
