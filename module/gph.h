@@ -77,8 +77,8 @@ struct gph_stats {
 	unsigned long discards_swap;	/* of the discards, swap-cache folios */
 	unsigned long rereads_swap;	/* of the re-reads, from swap */
 	unsigned long discard_faults;	/* accesses the host reported as discarded */
-	unsigned long left_lost;	/* frames a disable left discarded: their
-					 * folios were never let go (hwpoison) */
+	unsigned long left_lost;	/* frames a disable left discarded until
+					 * unregistered: hwpoisoned folios */
 };
 DECLARE_PER_CPU(struct gph_stats, gph_stats);
 
@@ -131,6 +131,7 @@ void gph_selfcheck_exit(struct dentry *dir);
 int gph_emul_start(void);
 void gph_emul_stop(void);
 void gph_emul_volatile(unsigned long pfn);
+void gph_emul_map_back(unsigned long pfn);
 
 /*
  * volatile.c: volatile page cache. The guest's byte per frame: the table's
@@ -151,8 +152,6 @@ enum gph_release {
 	GPH_RELEASE_HELD,	/* not yet: a discarded folio is still held */
 	GPH_RELEASE_NEVER,	/* no: its folio is held for good (hwpoison) */
 };
-/* Walks a disable makes before it leaves held frames discarded. */
-#define GPH_DISABLE_WALKS	5
 enum gph_release gph_volatile_release(unsigned long pfn);
 void gph_reread_forget(void);
 void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_);

@@ -919,8 +919,8 @@ static void gph_lookup_nowait_creat_on_a_held_discarded_folio(struct kunit *test
 }
 
 /*
- * A plain lookup may run with interrupts off (build IDs from NMI): on a
- * discarded folio it only misses, and removes nothing there (defect 7: the
+ * A plain lookup may run with interrupts off (build IDs from NMI): there, on
+ * a discarded folio, it only misses and removes nothing (defect 7: the
  * removal's xa_unlock_irq() turned interrupts on).
  */
 static void gph_lookup_plain_on_a_discarded_folio_only_misses(struct kunit *test)
@@ -941,9 +941,36 @@ static void gph_lookup_plain_on_a_discarded_folio_only_misses(struct kunit *test
 	KUNIT_EXPECT_PTR_EQ(test, c->folio->mapping, c->inode->i_mapping);
 }
 
+/*
+ * In a task with interrupts on, a plain lookup still removes it (trying the
+ * lock): callers that add a folio after a miss and retry on -EEXIST without
+ * sleeping (btrfs verity) would spin while it stayed.
+ */
+static void gph_lookup_plain_in_a_task_removes_a_discarded_folio(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio(test);
+	struct folio *f, *n;
+	int err;
+
+	gph_kunit_host_discards(test, c->folio);
+	f = filemap_get_folio(c->inode->i_mapping, 0);
+	if (!IS_ERR(f))
+		folio_put(f);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(f), -ENOENT);
+	KUNIT_EXPECT_NULL(test, c->folio->mapping);
+	n = filemap_alloc_folio(GFP_KERNEL, 0);
+	KUNIT_ASSERT_NOT_NULL(test, n);
+	err = filemap_add_folio(c->inode->i_mapping, n, 0, GFP_KERNEL);
+	if (!err)
+		folio_unlock(n);
+	folio_put(n);
+	KUNIT_EXPECT_EQ(test, err, 0);
+}
+
 static struct kunit_case gph_lookup_cases[] = {
 	KUNIT_CASE(gph_lookup_nowait_creat_on_a_held_discarded_folio),
 	KUNIT_CASE(gph_lookup_plain_on_a_discarded_folio_only_misses),
+	KUNIT_CASE(gph_lookup_plain_in_a_task_removes_a_discarded_folio),
 	{}
 };
 

@@ -253,12 +253,11 @@ static void gph_drain_lru_batches(void)
 	free_percpu(works);
 }
 
-static void gph_all_stable(void)
+static unsigned long gph_all_stable(void)
 {
 	unsigned long pfn, held, lost;
-	unsigned int walk;
 
-	for (walk = 1; ; walk++) {
+	do {
 		held = lost = 0;
 		for (pfn = 0; pfn < gph_nr_frames; pfn++) {
 			if (!(pfn & 4095))
@@ -270,12 +269,8 @@ static void gph_all_stable(void)
 				cpu_relax();
 			switch (gph_volatile_release(pfn)) {
 			case GPH_RELEASE_HELD:
-				/* The last walk gives up on it: left lost, as below. */
-				if (walk < GPH_DISABLE_WALKS) {
-					held++;
-					continue;
-				}
-				fallthrough;
+				held++;
+				continue;
 			case GPH_RELEASE_NEVER:
 				lost++;
 				continue;
@@ -288,23 +283,38 @@ static void gph_all_stable(void)
 			     READ_ONCE(gph_volatile_bytes[pfn]) != GPH_STABLE))
 				gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
 		}
-		if (!held)
-			break;
-		pr_warn_ratelimited("disable: %lu discarded folios still held; walking again\n",
-				    held);
-		gph_drain_lru_batches();	/* a holder may be one */
+		if (held) {
+			pr_warn_ratelimited("disable: %lu discarded folios still held; walking again\n",
+					    held);
+			gph_drain_lru_batches();	/* a holder may be one */
+		}
+	} while (held);
+	return lost;
+}
+
+/*
+ * After unregistering: the frames whose discarded folios are held for good
+ * (hwpoison) stayed lost while a lookup could still find them. Nothing
+ * consults their state now, but a later enable would take their next owner
+ * for discarded: make them stable (content lost, as hwpoison's is).
+ */
+static void gph_reset_left_lost(unsigned long lost)
+{
+	unsigned long pfn;
+	u8 state;
+
+	if (!lost)
+		return;
+	for (pfn = 0; pfn < gph_volatile_frames; pfn++) {
+		state = READ_ONCE(gph_volatile_bytes[pfn]);
+		if (state == GPH_STABLE || state == GPH_UNUSED)
+			continue;
+		gph_emul_map_back(pfn);
+		gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
 	}
-	/*
-	 * Bounded: a hwpoisoned folio is held for good, and a disable must
-	 * end. Its frame stays discarded; whoever holds such a folio found it
-	 * discarded (or never reads it), and its next allocation makes it
-	 * stable through the arch's own path.
-	 */
-	if (lost) {
-		this_cpu_add(gph_stats.left_lost, lost);
-		pr_warn("disable: %lu frames left discarded: their folios are held for good (hwpoison) or were not let go after %u walks\n",
-			lost, GPH_DISABLE_WALKS);
-	}
+	this_cpu_add(gph_stats.left_lost, lost);
+	pr_warn("disable: %lu hwpoisoned frames were left discarded until the hooks were gone\n",
+		lost);
 }
 
 /* --- enable / disable --------------------------------------------------- */
@@ -348,6 +358,8 @@ static int gph_enable(void)
  */
 static void gph_disable(void)
 {
+	unsigned long lost;
+
 	lockdep_assert_held(&gph_mutex);
 	if (!gph_enabled)
 		return;
@@ -356,8 +368,9 @@ static void gph_disable(void)
 	gph_volatile_set_active(false);
 	WRITE_ONCE(gph_draining, true);
 	synchronize_rcu();	/* no make-volatile is running after this */
-	gph_all_stable();
+	lost = gph_all_stable();
 	page_states_unregister(&gph_ops);
+	gph_reset_left_lost(lost);
 	gph_reread_forget();
 	WRITE_ONCE(gph_draining, false);
 	gph_enabled = false;

@@ -305,6 +305,13 @@ static bool gph_emul_discard(unsigned long pfn)
 	return discarded;
 }
 
+/* A frame the host discarded is the guest's again: back into the direct map. */
+void gph_emul_map_back(unsigned long pfn)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_PAGEALLOC) && gph_backend == &gph_table_backend)
+		page_states_debug_map(pfn_to_page(pfn), true);
+}
+
 /* The guest made @pfn volatile: in "max" chaos the host takes it at once. */
 void gph_emul_volatile(unsigned long pfn)
 {

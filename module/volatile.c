@@ -470,9 +470,9 @@ EXPORT_SYMBOL_IF_KUNIT(gph_reread_forget);
  * discarded folio, or a discarded swap-cache folio could not be removed
  * (held or isolated by someone else): the frame must stay lost, and the
  * caller may try again later (lookups, reclaim and migration let go).
- * GPH_RELEASE_NEVER for a hwpoisoned folio: memory failure holds it for
- * good and never reads it, so waiting is pointless. GPH_RELEASE_DONE when
- * the frame may be made stable.
+ * GPH_RELEASE_NEVER for a removed, hwpoisoned folio still held: memory
+ * failure holds it for good and never reads it, so waiting is pointless.
+ * GPH_RELEASE_DONE when the frame may be made stable.
  */
 enum gph_release gph_volatile_release(unsigned long pfn)
 {
@@ -497,10 +497,6 @@ enum gph_release gph_volatile_release(unsigned long pfn)
 	if (folio != page_folio(page) || !page_states_folio_candidate(folio) ||
 	    gph_folio_take_back(folio, GPH_REASON_UNLOAD))
 		goto put;	/* not ours to look at, or taken back */
-	if (folio_test_hwpoison(folio)) {
-		release = GPH_RELEASE_NEVER;
-		goto put;
-	}
 	folio_lock(folio);
 	/* Unless it is gone already; a swap-cache folio stays while held. */
 	removed = page_states_discard(folio, PSD_LOCKED);
