@@ -606,15 +606,17 @@ static void gph_volatile_release_removes_a_discarded_folio(struct kunit *test)
 /* Leaves g may take to get the freed one back: all below g's root node. */
 #define GPH_RB_TRIES	(XA_CHUNK_SIZE - GPH_RB_INDEX / XA_CHUNK_SIZE)
 
-static int gph_rb_read_folio(struct file *file, struct folio *folio)
+/* Reads every folio as a page of 'F', the content of inode f below. */
+static int gph_kunit_read_folio(struct file *file, struct folio *folio)
 {
 	memset(folio_address(folio), 'F', PAGE_SIZE);
 	folio_end_read(folio, true);
 	return 0;
 }
 
-static const struct address_space_operations gph_rb_aops = {
-	.read_folio = gph_rb_read_folio,
+/* Like a disk file's: it can read a discarded folio again. */
+static const struct address_space_operations gph_kunit_readable_aops = {
+	.read_folio = gph_kunit_read_folio,
 };
 
 static const struct file_operations gph_rb_fops = {
@@ -728,9 +730,9 @@ static void gph_read_batch_retry_walks_its_own_tree(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rb->f));
 	rb->g = alloc_anon_inode(rb->mnt->mnt_sb);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rb->g));
-	rb->f->i_mapping->a_ops = &gph_rb_aops;
+	rb->f->i_mapping->a_ops = &gph_kunit_readable_aops;
 	rb->f->i_flags |= S_NOATIME;
-	i_size_write(rb->f, (loff_t)(GPH_RB_INDEX + 64) << PAGE_SHIFT);
+	i_size_write(rb->f, (loff_t)(GPH_RB_INDEX + XA_CHUNK_SIZE) << PAGE_SHIFT);
 	/* Index 0 too, so that the leaf of GPH_RB_INDEX hangs below a root node. */
 	KUNIT_ASSERT_EQ(test, gph_rb_add(rb->f, 0, 'F', NULL), 0);
 	KUNIT_ASSERT_EQ(test, gph_rb_add(rb->g, 0, 'G', NULL), 0);
@@ -804,21 +806,9 @@ static struct kunit_suite gph_read_batch_suite = {
 
 /* --- which mappings may go volatile ------------------------------------- */
 
-static int gph_kunit_read_folio(struct file *file, struct folio *folio)
-{
-	folio_zero_range(folio, 0, folio_size(folio));
-	folio_end_read(folio, true);
-	return 0;
-}
-
 static void gph_kunit_free_folio(struct folio *folio)
 {
 }
-
-/* Like a disk file's: it can read a discarded folio again. */
-static const struct address_space_operations gph_kunit_readable_aops = {
-	.read_folio = gph_kunit_read_folio,
-};
 
 /* Like NFS directories' (issue 13, defect 2): ->free_folio reads the folio. */
 static const struct address_space_operations gph_kunit_free_folio_aops = {

@@ -414,10 +414,16 @@ static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 static struct kobj_attribute backend_attr = __ATTR_RO(backend);
 
+/* Who takes pages back, as the backend knows it. */
+static const char *gph_host_name(void)
+{
+	return gph_backend->host ? gph_backend->host() : "unknown";
+}
+
 static ssize_t host_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
-	return sysfs_emit(buf, "%s\n", gph_backend->host ? gph_backend->host() : "unknown");
+	return sysfs_emit(buf, "%s\n", gph_host_name());
 }
 static struct kobj_attribute host_attr = __ATTR_RO(host);
 
@@ -462,8 +468,7 @@ static ssize_t volatile_store(struct kobject *kobj, struct kobj_attribute *attr,
 	}
 	if (on && !gph_backend_does_volatile()) {
 		pr_err_ratelimited("volatile: the %s backend does not do volatile pages on this host (%s)\n",
-				   gph_backend->name,
-				   gph_backend->host ? gph_backend->host() : "unknown");
+				   gph_backend->name, gph_host_name());
 		return -EOPNOTSUPP;
 	}
 	mutex_lock(&gph_mutex);
