@@ -145,7 +145,7 @@ void gph_volatile_set_active(bool active);
 void gph_folio_idle(struct folio *folio, unsigned int extra_refs);
 bool gph_folio_stable(struct folio *folio);
 void gph_folio_discarded(struct folio *folio);
-struct folio *gph_discard_fault(phys_addr_t phys);
+bool gph_discard_fault(phys_addr_t phys);
 /* gph_volatile_release(): may disable make the frame stable? */
 enum gph_release {
 	GPH_RELEASE_DONE,	/* yes */

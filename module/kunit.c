@@ -435,9 +435,8 @@ static void gph_discard_fault_outside_memory_is_reported(struct kunit *test)
 
 	if (!gph_is_enabled())
 		kunit_skip(test, "gph is disabled: nobody handles discard faults");
-	KUNIT_EXPECT_EQ(test, PTR_ERR(gph_discard_fault(phys)), -EFAULT);
-	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys, true));
-	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys, false));
+	KUNIT_EXPECT_FALSE(test, gph_discard_fault(phys));
+	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys));
 }
 
 static void gph_discard_fault_on_stable_frame_is_retried(struct kunit *test)
@@ -451,8 +450,8 @@ static void gph_discard_fault_on_stable_frame_is_retried(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	phys = PFN_PHYS(page_to_pfn(page));
 	/* Stable kernel memory: a report about it is stale, so retry. */
-	KUNIT_EXPECT_NULL(test, gph_discard_fault(phys));
-	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(phys, false));
+	KUNIT_EXPECT_TRUE(test, gph_discard_fault(phys));
+	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(phys));
 	__free_page(page);
 }
 
@@ -472,9 +471,9 @@ static void gph_discard_fault_on_discarded_kernel_page_is_reported(struct kunit 
 		KUNIT_FAIL(test, "a freshly allocated frame is not stable");
 		return;
 	}
-	/* Lost, but never page cache: nothing to remove, nothing to retry. */
-	KUNIT_EXPECT_EQ(test, PTR_ERR(gph_discard_fault(phys)), -EFAULT);
-	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys, true));
+	/* Lost, but never page cache: nothing to retry. */
+	KUNIT_EXPECT_FALSE(test, gph_discard_fault(phys));
+	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys));
 	KUNIT_EXPECT_EQ(test, cmpxchg(byte, GPH_DISCARDED, GPH_STABLE), GPH_DISCARDED);
 	__free_page(page);
 }
@@ -495,7 +494,7 @@ static void gph_discard_fault_on_frame_being_freed_takes_it_back(struct kunit *t
 		return;
 	}
 	WRITE_ONCE(*byte, GPH_DISCARDED);
-	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(PFN_PHYS(page_to_pfn(page)), false));
+	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(PFN_PHYS(page_to_pfn(page))));
 	KUNIT_EXPECT_EQ(test, READ_ONCE(*byte), GPH_STABLE);	/* the retry finds content */
 	WRITE_ONCE(*byte, GPH_STABLE);
 	page_ref_unfreeze(page, 1);
@@ -503,12 +502,11 @@ static void gph_discard_fault_on_frame_being_freed_takes_it_back(struct kunit *t
 }
 
 /*
- * From user mode the folio is removed, once. Its frame stays discarded while
- * anyone holds the folio: a lookup that took its reference just before the
- * removal must still find it lost, and an access through such a reference
- * is nobody's to explain. (Freeing it takes the frame back: case 4.)
+ * A discarded page-cache folio: nothing maps it in user space, and a kernel
+ * access that reaches it skipped make-stable. Reported, never retried, and
+ * nothing is removed or leaked: the next lookup removes the folio.
  */
-static void gph_discard_fault_from_user_removes_the_folio_once(struct kunit *test)
+static void gph_discard_fault_on_discarded_folio_is_reported(struct kunit *test)
 {
 	struct gph_cached *c = gph_cached_folio(test);
 	phys_addr_t phys = gph_kunit_phys(c->folio);
@@ -516,31 +514,12 @@ static void gph_discard_fault_from_user_removes_the_folio_once(struct kunit *tes
 
 	gph_kunit_host_discards(test, c->folio);
 	refs = folio_ref_count(c->folio);	/* ours and the cache's */
-	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(phys + 123, true));
-	KUNIT_EXPECT_NULL(test, c->folio->mapping);
-	KUNIT_EXPECT_EQ(test, c->inode->i_mapping->nrpages, 0UL);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(filemap_get_folio(c->inode->i_mapping, 0)));
-	KUNIT_EXPECT_LE(test, folio_ref_count(c->folio), refs - 1);	/* the cache's went */
-	KUNIT_EXPECT_EQ(test, gph_kunit_state(c->folio), GPH_DISCARDED);
-	KUNIT_EXPECT_FALSE(test, gph_folio_stable(c->folio));	/* a lookup that found it before */
-	KUNIT_EXPECT_EQ(test, PTR_ERR(gph_discard_fault(phys)), -EFAULT);
-	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys, true));
-}
-
-/* In the kernel nothing is removed: that takes the folio's and mapping's locks. */
-static void gph_discard_fault_in_kernel_removes_nothing(struct kunit *test)
-{
-	struct gph_cached *c = gph_cached_folio(test);
-	phys_addr_t phys = gph_kunit_phys(c->folio);
-	int refs;
-
-	gph_kunit_host_discards(test, c->folio);
-	refs = folio_ref_count(c->folio);
-	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys, false));
+	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys + 123));
 	KUNIT_EXPECT_PTR_EQ(test, c->folio->mapping, c->inode->i_mapping);
-	KUNIT_EXPECT_LE(test, folio_ref_count(c->folio), refs);	/* none leaked */
-	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(phys, true));
-	KUNIT_EXPECT_NULL(test, c->folio->mapping);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(c->folio), refs);
+	KUNIT_EXPECT_EQ(test, gph_kunit_state(c->folio), GPH_DISCARDED);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(filemap_get_folio(c->inode->i_mapping, 0)));
+	KUNIT_EXPECT_EQ(test, c->inode->i_mapping->nrpages, 0UL);	/* the lookup removed it */
 }
 
 /* --- disable: gph_volatile_release() ------------------------------------ */
@@ -986,8 +965,7 @@ static struct kunit_case gph_discard_fault_cases[] = {
 	KUNIT_CASE(gph_discard_fault_on_stable_frame_is_retried),
 	KUNIT_CASE(gph_discard_fault_on_discarded_kernel_page_is_reported),
 	KUNIT_CASE(gph_discard_fault_on_frame_being_freed_takes_it_back),
-	KUNIT_CASE(gph_discard_fault_from_user_removes_the_folio_once),
-	KUNIT_CASE(gph_discard_fault_in_kernel_removes_nothing),
+	KUNIT_CASE(gph_discard_fault_on_discarded_folio_is_reported),
 	{}
 };
 

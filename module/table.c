@@ -211,6 +211,17 @@ static int gph_emul_unmap_check(bool on)
 	return 0;
 }
 
+/*
+ * Take a frame out of the kernel's direct map or put it back, as
+ * debug_pagealloc does with free pages: a read that skipped make-stable
+ * then faults at once. The page is mapped again on its next allocation too.
+ */
+static void gph_emul_direct_map(struct page *page, bool map)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_PAGEALLOC) && debug_pagealloc_enabled_static())
+		__kernel_map_pages(page, 1, map);
+}
+
 /* emul_unmap, as a module parameter and in sysfs. */
 static int gph_emul_unmap_param_set(const char *val, const struct kernel_param *kp)
 {
@@ -290,8 +301,8 @@ static bool gph_emul_discard(unsigned long pfn)
 		struct page *page = pfn_to_page(pfn);
 
 		memset(page_address(page), GPH_EMUL_DISCARD_POISON, PAGE_SIZE);
-		if (IS_ENABLED(CONFIG_DEBUG_PAGEALLOC) && READ_ONCE(emul_unmap))
-			page_states_debug_map(page, false);
+		if (READ_ONCE(emul_unmap))
+			gph_emul_direct_map(page, false);
 		gph_count_backend_ops(1);
 		discarded = !WARN_ON_ONCE(!gph_proto_move(byte, GPH_BUSY, GPH_DISCARDED,
 							  GPH_ACTOR_HOST));
@@ -308,8 +319,8 @@ static bool gph_emul_discard(unsigned long pfn)
 /* A frame the host discarded is the guest's again: back into the direct map. */
 void gph_emul_map_back(unsigned long pfn)
 {
-	if (IS_ENABLED(CONFIG_DEBUG_PAGEALLOC) && gph_backend == &gph_table_backend)
-		page_states_debug_map(pfn_to_page(pfn), true);
+	if (gph_backend == &gph_table_backend)
+		gph_emul_direct_map(pfn_to_page(pfn), true);
 }
 
 /* The guest made @pfn volatile: in "max" chaos the host takes it at once. */

@@ -368,28 +368,29 @@ void gph_folio_discarded(struct folio *folio)
 /* --- discard faults ----------------------------------------------------- */
 
 /*
- * page_states_ops.discard_fault, under RCU: a host that raises discard
- * faults (z/VM) reports an access to a discarded frame by its address only.
- * Returns the page-cache folio to remove (with a reference), NULL when the
- * frame holds content again (a stale report: the access is retried), or
- * ERR_PTR(-EFAULT) when nothing here explains the fault.
+ * page_states_ops.discard_fault: a host that raises discard faults (z/VM)
+ * reports an access to a discarded frame by its address only. Returns true
+ * when the frame holds content again, so the access is retried; false when
+ * nothing here explains it. Nothing maps a volatile folio into user space and
+ * every kernel access makes it stable first, so an access to a frame that is
+ * still discarded bypassed that: the architecture's fixup or report follows.
  *
  * The folio is pinned before its state is read, so a frame freed and reused
  * meanwhile is never taken for its new owner: its state is stable again, and
  * the fault that was on its way is retried. A frame whose folio is being
  * freed is taken back here (the free path writes to it before its hook).
  */
-struct folio *gph_discard_fault(phys_addr_t phys)
+bool gph_discard_fault(phys_addr_t phys)
 {
 	unsigned long pfn = PHYS_PFN(phys);
-	struct address_space *mapping;
 	struct folio *folio;
 	struct page *page;
+	bool retry;
 
 	this_cpu_inc(gph_stats.discard_faults);
 	page = pfn < gph_frames() ? pfn_to_online_page(pfn) : NULL;
 	if (!page)
-		return ERR_PTR(-EFAULT);
+		return false;
 	folio = page_folio(page);
 	if (!folio_try_get(folio)) {
 		/*
@@ -398,19 +399,12 @@ struct folio *gph_discard_fault(phys_addr_t phys)
 		 */
 		if (gph_proto_lost(gph_frame_state(pfn)))
 			gph_frame_take_back(pfn);
-		return NULL;
+		return true;
 	}
-	if (folio != page_folio(page) || !gph_proto_lost(gph_frame_state(pfn))) {
-		folio_put(folio);	/* changed under us, or content again */
-		return NULL;
-	}
-	mapping = READ_ONCE(folio->mapping);
-	if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS) ||
-	    page_has_type(page) || !page_states_folio_candidate(folio)) {
-		folio_put(folio);
-		return ERR_PTR(-EFAULT);
-	}
-	return folio;
+	/* Changed under us, or content again: a stale report. */
+	retry = folio != page_folio(page) || !gph_proto_lost(gph_frame_state(pfn));
+	folio_put(folio);
+	return retry;
 }
 EXPORT_SYMBOL_IF_KUNIT(gph_discard_fault);
 
