@@ -35,6 +35,7 @@ enum gph_reason {
 	GPH_REASON_HOST = 4,	/* the host took or gave back a page */
 	GPH_REASON_IDLE = 5,	/* a clean page-cache folio went idle: volatile */
 	GPH_REASON_USE = 6,	/* a volatile folio is used again: stable */
+	GPH_REASON_FAULT = 7,	/* the free path wrote to a discarded frame: stable */
 	GPH_NR_REASONS,
 };
 

@@ -120,7 +120,12 @@ static __always_inline unsigned long gph_essa_set_stable(unsigned long paddr)
 }
 
 #define gph_essa_proto_insn(pfn, orc)		gph_essa(PFN_PHYS(pfn), orc)
-#define gph_essa_proto_set_stable(pfn)		gph_essa_set_stable(PFN_PHYS(pfn))
+/*
+ * backend_ops counts one operation per transition: ORC 3 and ORC 6 are
+ * counted with the move they make. A take-back's second ESSA is not.
+ */
+#define gph_essa_proto_set_stable(pfn)		\
+	({ gph_count_backend_ops(1); gph_essa_set_stable(PFN_PHYS(pfn)); })
 #define gph_essa_proto_irq_save(flags)		local_irq_save(flags)
 #define gph_essa_proto_irq_restore(flags)	local_irq_restore(flags)
 #include "essa_proto.h"

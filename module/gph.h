@@ -119,6 +119,7 @@ extern struct kobject *gph_kobj;
 /* main.c, for selfcheck.c and kunit.c */
 int gph_frame_state(unsigned long pfn);
 void gph_frame_take_back(unsigned long pfn);
+unsigned long gph_stats_by_reason(enum gph_reason reason);
 unsigned long gph_frames(void);
 bool gph_is_enabled(void);
 

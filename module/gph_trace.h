@@ -23,7 +23,8 @@
 			 { GPH_REASON_UNLOAD, "unload" },		\
 			 { GPH_REASON_HOST, "host" },			\
 			 { GPH_REASON_IDLE, "idle" },			\
-			 { GPH_REASON_USE, "use" })
+			 { GPH_REASON_USE, "use" },			\
+			 { GPH_REASON_FAULT, "fault" })
 
 /*
  * A run of @nr_pages frames from @pfn moved from @old to @new. Consecutive

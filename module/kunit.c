@@ -244,10 +244,15 @@ static void gph_dummy_pages(struct page *page, unsigned int order)
 {
 }
 
+static bool gph_dummy_alloc(struct page *page, unsigned int order)
+{
+	return false;
+}
+
 static const struct page_states_ops gph_dummy_ops = {
 	.owner = THIS_MODULE,
 	.buddy_free = gph_dummy_pages,
-	.buddy_alloc = gph_dummy_pages,
+	.buddy_alloc = gph_dummy_alloc,
 };
 
 static void page_states_register_rejects_incomplete_ops(struct kunit *test)
@@ -481,6 +486,7 @@ static void gph_discard_fault_on_discarded_kernel_page_is_reported(struct kunit 
 /* The free path writes to a frame (poisoning, init_on_free) before its hook. */
 static void gph_discard_fault_on_frame_being_freed_takes_it_back(struct kunit *test)
 {
+	unsigned long faults;
 	struct page *page;
 	u8 *byte;
 
@@ -494,8 +500,11 @@ static void gph_discard_fault_on_frame_being_freed_takes_it_back(struct kunit *t
 		return;
 	}
 	WRITE_ONCE(*byte, GPH_DISCARDED);
+	faults = gph_stats_by_reason(GPH_REASON_FAULT);
 	KUNIT_EXPECT_TRUE(test, page_states_discard_fault(PFN_PHYS(page_to_pfn(page))));
 	KUNIT_EXPECT_EQ(test, READ_ONCE(*byte), GPH_STABLE);	/* the retry finds content */
+	/* Counted as taken back by a fault, not as a use of a volatile folio. */
+	KUNIT_EXPECT_EQ(test, gph_stats_by_reason(GPH_REASON_FAULT), faults + 1);
 	WRITE_ONCE(*byte, GPH_STABLE);
 	page_ref_unfreeze(page, 1);
 	__free_page(page);

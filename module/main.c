@@ -172,10 +172,18 @@ static void gph_free_pages(struct page *page, unsigned int order)
 		      GPH_REASON_FREE);
 }
 
-static void gph_alloc_pages(struct page *page, unsigned int order)
+static bool gph_alloc_pages(struct page *page, unsigned int order)
 {
-	gph_set_range(page_to_pfn(page), 1u << order, GPH_STABLE,
-		      GPH_REASON_ALLOC);
+	unsigned long pfn = page_to_pfn(page);
+
+	gph_set_range(pfn, 1u << order, GPH_STABLE, GPH_REASON_ALLOC);
+	/*
+	 * essa made every frame stable in the machine's own page state, so
+	 * the arch's SET_STABLE would repeat it (and hide the unused -> stable
+	 * move from our books). Frames beyond ours (hot-added) it left alone.
+	 */
+	return gph_backend->shares_arch_state &&
+	       pfn + (1ul << order) <= gph_nr_frames;
 }
 
 static const struct page_states_ops gph_ops = {
@@ -210,8 +218,11 @@ static unsigned long gph_end_pfn(void)
 static void gph_hint_free_block(struct page *page, unsigned int order,
 				void *arg)
 {
+	unsigned long *nr_hinted = arg;
+
 	gph_set_range(page_to_pfn(page), 1u << order, GPH_UNUSED,
 		      GPH_REASON_LOAD);
+	*nr_hinted += 1ul << order;
 }
 
 /*
@@ -321,8 +332,10 @@ static void gph_reset_left_lost(unsigned long lost)
 
 static int gph_enable(void)
 {
+	unsigned long nr_hinted;
 	struct zone *zone;
 	int nid, err;
+	u64 t0;
 
 	lockdep_assert_held(&gph_mutex);
 	if (gph_enabled)
@@ -335,9 +348,18 @@ static int gph_enable(void)
 		       err == -EBUSY ? ": another page hinting module is loaded" : "");
 		return err;
 	}
-	/* Frees from now on are hinted by the hook; hint what was free before. */
-	for_each_gph_zone(nid, zone)
-		page_states_walk_free(zone, gph_hint_free_block, NULL);
+	/*
+	 * Frees from now on are hinted by the hook; hint what was free before.
+	 * Each zone's walk runs with interrupts off: say how long it took.
+	 */
+	for_each_gph_zone(nid, zone) {
+		nr_hinted = 0;
+		t0 = ktime_get_ns();
+		page_states_walk_free(zone, gph_hint_free_block, &nr_hinted);
+		pr_info("node %d zone %s: %lu free frames hinted in %llu us\n",
+			nid, zone->name, nr_hinted,
+			div_u64(ktime_get_ns() - t0, NSEC_PER_USEC));
+	}
 	if (gph_backend->set_enabled)
 		gph_backend->set_enabled(true);
 	gph_enabled = true;
@@ -557,7 +579,8 @@ static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 	}
 	sum->by_reason[GPH_REASON_FREE] -= sum->by_reason[GPH_REASON_LOAD];
 	sum->by_reason[GPH_REASON_ALLOC] -= sum->by_reason[GPH_REASON_UNLOAD] +
-					    sum->by_reason[GPH_REASON_USE];
+					    sum->by_reason[GPH_REASON_USE] +
+					    sum->by_reason[GPH_REASON_FAULT];
 }
 
 static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -660,6 +683,17 @@ static struct attribute *gph_stats_attrs[] = {
 static const struct attribute_group gph_stats_group = { .attrs = gph_stats_attrs };
 
 /* --- for selfcheck.c and kunit.c ---------------------------------------- */
+
+/* One reason's count, as stats/by_reason shows it. */
+unsigned long gph_stats_by_reason(enum gph_reason reason)
+{
+	long nr_state[GPH_NR_STATES];
+	struct gph_stats sum;
+
+	gph_stats_sum(&sum, nr_state);
+	return sum.by_reason[reason];
+}
+EXPORT_SYMBOL_IF_KUNIT(gph_stats_by_reason);
 static struct dentry *gph_debugfs;
 
 int gph_frame_state(unsigned long pfn)
@@ -670,7 +704,7 @@ int gph_frame_state(unsigned long pfn)
 /* Take a lost frame back (-> STABLE): its folio is being freed. Any context. */
 void gph_frame_take_back(unsigned long pfn)
 {
-	gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_USE);
+	gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_FAULT);
 }
 
 unsigned long gph_frames(void)

@@ -24,6 +24,7 @@ const char *const gph_reason_names[GPH_NR_REASONS] = {
 	[GPH_REASON_HOST] = "host",
 	[GPH_REASON_IDLE] = "idle",
 	[GPH_REASON_USE] = "use",
+	[GPH_REASON_FAULT] = "fault",
 };
 
 #define G (1u << GPH_ACTOR_GUEST)

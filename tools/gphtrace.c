@@ -42,7 +42,7 @@ static const char *const state_names[GPH_NR_STATES] = {
 	"stable", "unused", "volatile", "discarded", "busy", "pending",
 };
 static const char *const reason_names[GPH_NR_REASONS] = {
-	"free", "alloc", "load", "unload", "host", "idle", "use",
+	"free", "alloc", "load", "unload", "host", "idle", "use", "fault",
 };
 
 /* What --pin leaves in DIR, and --unpin removes. */

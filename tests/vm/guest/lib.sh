@@ -51,7 +51,7 @@ chaos_load() { load_gph emul_discard_rate=max emul_unmap=1 "$@"; }
 # number of mismatches.
 verify_set() {
 	_bad=0
-	grep -E "${3:-.}" "$1/MANIFEST" >/tmp/manifest.$$
+	grep -E "/(${3:-.})" "$1/MANIFEST" >/tmp/manifest.$$	# on the file name
 	while read -r _want _f; do
 		_sum=$(gphcat "$2" "$1/$_f" | sha256sum | cut -d' ' -f1)
 		if [ "$_sum" != "$_want" ]; then
