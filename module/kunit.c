@@ -511,6 +511,26 @@ static void gph_discard_fault_on_frame_being_freed_takes_it_back(struct kunit *t
 }
 
 /*
+ * A refcount frozen while the folio is still in its cache (a removal that
+ * found it held unfreezes it again) is not a folio being freed: reported,
+ * and the frame stays lost, or the cache would keep a stable folio with
+ * the host's fill in it.
+ */
+static void gph_discard_fault_on_frozen_cached_folio_is_reported(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio(test);
+	phys_addr_t phys = gph_kunit_phys(c->folio);
+	int refs;
+
+	gph_kunit_host_discards(test, c->folio);
+	refs = folio_ref_count(c->folio);
+	KUNIT_ASSERT_TRUE(test, folio_ref_freeze(c->folio, refs));
+	KUNIT_EXPECT_FALSE(test, page_states_discard_fault(phys));
+	KUNIT_EXPECT_EQ(test, gph_kunit_state(c->folio), GPH_DISCARDED);
+	folio_ref_unfreeze(c->folio, refs);
+}
+
+/*
  * A discarded page-cache folio: nothing maps it in user space, and a kernel
  * access that reaches it skipped make-stable. Reported, never retried, and
  * nothing is removed or leaked: the next lookup removes the folio.
@@ -617,6 +637,7 @@ struct gph_rb {
 	struct file *file;
 	struct folio *p;	/* f's folio at GPH_RB_INDEX; the test holds it */
 	char *buf;
+	int iocb_flags;	/* the reader's, besides a sync kiocb's */
 	ssize_t ret;
 	struct completion done;
 };
@@ -689,6 +710,7 @@ static int gph_rb_reader(void *data)
 	struct kiocb kiocb;
 
 	init_sync_kiocb(&kiocb, rb->file);
+	kiocb.ki_flags |= rb->iocb_flags;
 	kiocb.ki_pos = (loff_t)GPH_RB_INDEX << PAGE_SHIFT;
 	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, PAGE_SIZE);
 	rb->ret = filemap_read(&kiocb, &iter, 0);
@@ -696,14 +718,13 @@ static int gph_rb_reader(void *data)
 	return 0;
 }
 
-static void gph_read_batch_retry_walks_its_own_tree(struct kunit *test)
+/*
+ * Inodes f (readable, read by the case) and g, each with a folio at index 0,
+ * f with the folio p at GPH_RB_INDEX, and a file open on f.
+ */
+static struct gph_rb *gph_rb_new(struct kunit *test)
 {
-	struct task_struct *reader;
-	struct xa_node *leaf;
 	struct gph_rb *rb;
-	unsigned long i, tries = 0;
-	bool reused = false, waiting = false;
-	size_t bad = 0;
 
 	gph_kunit_needs_table(test);
 	rb = kunit_kzalloc(test, sizeof(*rb), GFP_KERNEL);
@@ -731,20 +752,62 @@ static void gph_read_batch_retry_walks_its_own_tree(struct kunit *test)
 		iput(rb->f);
 		rb->file = NULL;
 		KUNIT_FAIL(test, "alloc_file_pseudo failed");
-		return;
+		return NULL;
 	}
-	leaf = gph_rb_node(rb->f, GPH_RB_INDEX);
-	KUNIT_ASSERT_PTR_NE(test, leaf, gph_rb_node(rb->f, 0));
+	return rb;
+}
 
-	/* The other finder holds the lock; the host discarded the folio. */
+/*
+ * The other finder (the test) holds the lock of f's folio p, the host
+ * discards p, and a reader starts on it.
+ */
+static bool gph_rb_start(struct kunit *test, struct gph_rb *rb)
+{
+	struct task_struct *reader;
+
 	folio_lock(rb->p);
 	gph_kunit_host_discards(test, rb->p);
 	reader = kthread_run(gph_rb_reader, rb, "gph_kunit_rb");
 	if (IS_ERR(reader)) {
 		folio_unlock(rb->p);
 		KUNIT_FAIL(test, "kthread_run failed");
-		return;
+		return false;
 	}
+	return true;
+}
+
+/* Wait 60 s for the reader; false if it still runs (rb is then leaked). */
+static bool gph_rb_wait(struct kunit *test, struct gph_rb *rb)
+{
+	if (wait_for_completion_timeout(&rb->done, 60 * HZ))
+		return true;
+	/* The reader still uses rb: leak it rather than free it. */
+	rb->p = NULL;
+	rb->file = NULL;
+	rb->f = rb->g = NULL;
+	rb->mnt = NULL;
+	rb->buf = NULL;
+	KUNIT_FAIL(test, "the read did not finish in 60 s");
+	return false;
+}
+
+static void gph_read_batch_retry_walks_its_own_tree(struct kunit *test)
+{
+	struct xa_node *leaf;
+	struct gph_rb *rb;
+	unsigned long i, tries = 0;
+	bool reused = false, waiting = false;
+	size_t bad = 0;
+
+	rb = gph_rb_new(test);
+	if (!rb)
+		return;
+	leaf = gph_rb_node(rb->f, GPH_RB_INDEX);
+	KUNIT_ASSERT_PTR_NE(test, leaf, gph_rb_node(rb->f, 0));
+
+	/* The other finder holds the lock; the host discarded the folio. */
+	if (!gph_rb_start(test, rb))
+		return;
 	for (i = 0; i < 500 && !(waiting = folio_test_waiters(rb->p)); i++)
 		msleep(10);
 	/* Remove the folio, let the leaf be freed, and allocate it again for g. */
@@ -761,16 +824,8 @@ static void gph_read_batch_retry_walks_its_own_tree(struct kunit *test)
 	}
 	migrate_enable();
 	folio_unlock(rb->p);
-	if (!wait_for_completion_timeout(&rb->done, 60 * HZ)) {
-		/* The reader still uses rb: leak it rather than free it. */
-		rb->p = NULL;
-		rb->file = NULL;
-		rb->f = rb->g = NULL;
-		rb->mnt = NULL;
-		rb->buf = NULL;
-		KUNIT_FAIL(test, "the read did not finish in 60 s");
+	if (!gph_rb_wait(test, rb))
 		return;
-	}
 	KUNIT_EXPECT_TRUE(test, waiting);
 	KUNIT_EXPECT_EQ(test, rb->ret, (ssize_t)PAGE_SIZE);
 	for (i = 0; i < PAGE_SIZE; i++)
@@ -782,8 +837,32 @@ static void gph_read_batch_retry_walks_its_own_tree(struct kunit *test)
 		kunit_skip(test, "the freed leaf was not reallocated: the case proves nothing");
 }
 
+/*
+ * io_uring's buffered reads set IOCB_WAITQ: they must not sleep on the lock
+ * of a discarded folio that someone else holds, but return -EAGAIN and be
+ * retried when it is let go (issue 13, defect 7c).
+ */
+static void gph_read_batch_waitq_read_does_not_wait(struct kunit *test)
+{
+	struct gph_rb *rb = gph_rb_new(test);
+	bool done;
+
+	if (!rb)
+		return;
+	rb->iocb_flags = IOCB_WAITQ;
+	if (!gph_rb_start(test, rb))
+		return;
+	done = wait_for_completion_timeout(&rb->done, 10 * HZ);
+	folio_unlock(rb->p);	/* a reader that waited for it goes on now */
+	if (!done && !gph_rb_wait(test, rb))
+		return;
+	KUNIT_EXPECT_TRUE_MSG(test, done, "the read waited for the folio lock");
+	KUNIT_EXPECT_EQ(test, rb->ret, (ssize_t)-EAGAIN);
+}
+
 static struct kunit_case gph_read_batch_cases[] = {
 	KUNIT_CASE(gph_read_batch_retry_walks_its_own_tree),
+	KUNIT_CASE(gph_read_batch_waitq_read_does_not_wait),
 	{}
 };
 
@@ -975,6 +1054,7 @@ static struct kunit_case gph_discard_fault_cases[] = {
 	KUNIT_CASE(gph_discard_fault_on_discarded_kernel_page_is_reported),
 	KUNIT_CASE(gph_discard_fault_on_frame_being_freed_takes_it_back),
 	KUNIT_CASE(gph_discard_fault_on_discarded_folio_is_reported),
+	KUNIT_CASE(gph_discard_fault_on_frozen_cached_folio_is_reported),
 	{}
 };
 

@@ -393,12 +393,19 @@ bool gph_discard_fault(phys_addr_t phys)
 		return false;
 	folio = page_folio(page);
 	if (!folio_try_get(folio)) {
+		if (!gph_proto_lost(gph_frame_state(pfn)))
+			return true;	/* content again: a stale report */
+		/*
+		 * A refcount frozen while the folio stays in its cache (a
+		 * removal that found it held) is not a free: a stray access.
+		 */
+		if (READ_ONCE(folio->mapping) || folio_test_swapcache(folio))
+			return false;
 		/*
 		 * Being freed, and the free path wrote to it (poisoning,
 		 * init_on_free): its content is no one's. Stable, and retry.
 		 */
-		if (gph_proto_lost(gph_frame_state(pfn)))
-			gph_frame_take_back(pfn);
+		gph_frame_take_back(pfn);
 		return true;
 	}
 	/* Changed under us, or content again: a stale report. */
