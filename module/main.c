@@ -694,6 +694,7 @@ unsigned long gph_stats_by_reason(enum gph_reason reason)
 	return sum.by_reason[reason];
 }
 EXPORT_SYMBOL_IF_KUNIT(gph_stats_by_reason);
+
 static struct dentry *gph_debugfs;
 
 int gph_frame_state(unsigned long pfn)
