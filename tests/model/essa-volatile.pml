@@ -23,7 +23,8 @@
  *
  * -DSTABLE_AT_REMOVAL makes the frame stable when the folio is removed
  * instead (the first design): a lookup holding the removed folio then reads
- * the zeroes, and spin says so.
+ * the zeroes, and spin says so (tests/model/run checks that it does).
+ * mutants: STABLE_AT_REMOVAL
  *
  * disable runs once, at any point: make-volatile stops, then the frame is
  * released as gph_volatile_release() does it (taken back like a lookup,
