@@ -46,13 +46,27 @@ enum gph_actor {
 };
 
 /*
- * Table backend: a header followed (at GPH_TABLE_STATES_OFFSET) by one byte
- * per page frame, frame n at byte n. Every state byte changes only by atomic
- * compare-and-exchange, by guest and host alike.
+ * Table backend. One shared region, laid out by the guest (version 2):
+ *
+ *   0                 struct gph_table_header (one page)
+ *   summary_offset    summary bitmap: bit g of 64-bit word g / 64 covers
+ *                     frames [g << group_shift, (g + 1) << group_shift)
+ *   states_offset     one state byte per page frame, frame n at byte n
+ *   table_size        the end; the region may be larger
+ *
+ * Every state byte changes only by atomic compare-and-exchange, by guest and
+ * host alike. After a guest moves a byte to UNUSED or VOLATILE it sets its
+ * group's summary bit (test first, then an atomic or); the host takes a word
+ * with an atomic exchange to 0 and then reads the bytes of each group it
+ * found set, so a scan costs O(groups that changed), not O(guest memory).
+ *
+ * The host must treat everything here as untrusted input (sizes, offsets,
+ * flags, every byte): the guest writes it.
  */
 #define GPH_TABLE_MAGIC		0x47504854u	/* "GPHT" */
-#define GPH_TABLE_VERSION	1
-#define GPH_TABLE_STATES_OFFSET	4096
+#define GPH_TABLE_VERSION	2
+#define GPH_TABLE_HEADER_SIZE	4096
+#define GPH_TABLE_GROUP_SHIFT	9	/* 512 frames: 2 MiB of 4 KiB pages */
 
 /* guest_flags */
 #define GPH_GUEST_ATTACHED	(1u << 0)	/* the guest set up the table */
@@ -65,14 +79,19 @@ struct gph_table_header {
 	__u32 magic;
 	__u16 version;
 	__u8 page_shift;
-	__u8 reserved0;
+	__u8 group_shift;	/* frames per summary bit: 1 << group_shift */
 	__u64 nr_frames;
 	__u32 guest_flags;	/* written by the guest */
 	__u32 host_flags;	/* written by the host */
 	__u64 host_target;	/* host: bytes of guest RAM it wants back */
 	__u64 host_dropped;	/* host: UNUSED pages dropped, cumulative */
 	__u64 host_discarded;	/* host: VOLATILE pages discarded, cumulative */
-	__u64 reserved[10];
+	__u64 summary_offset;	/* from the header's start, 8-byte aligned */
+	__u64 states_offset;	/* from the header's start */
+	__u64 table_size;	/* bytes in use from the header's start */
+	__u32 generation;	/* guest: bumped each time it attaches */
+	__u32 guest_beat;	/* guest: bumped about once a second, attached */
+	__u64 reserved[6];
 };
 
 #endif /* _GPH_ABI_H */

@@ -62,20 +62,27 @@ static void gph_table_free(void)
 
 static int gph_table_start(unsigned long nr_frames)
 {
-	size_t size = GPH_TABLE_STATES_OFFSET + nr_frames;
+	struct gph_table_layout l;
 	void *mem;
 	int err;
 
-	mem = vzalloc(size);
+	gph_table_layout_for(nr_frames, &l);
+	mem = vzalloc(l.table_size);
 	if (!mem)
 		return -ENOMEM;
 	gph_table.hdr = mem;
-	gph_table.states = mem + GPH_TABLE_STATES_OFFSET;
+	gph_table.summary = mem + l.summary_offset;
+	gph_table.states = mem + l.states_offset;
 	gph_table.nr_frames = nr_frames;
 	gph_table.hdr->magic = GPH_TABLE_MAGIC;
 	gph_table.hdr->version = GPH_TABLE_VERSION;
 	gph_table.hdr->page_shift = PAGE_SHIFT;
+	gph_table.hdr->group_shift = GPH_TABLE_GROUP_SHIFT;
 	gph_table.hdr->nr_frames = nr_frames;
+	gph_table.hdr->summary_offset = l.summary_offset;
+	gph_table.hdr->states_offset = l.states_offset;
+	gph_table.hdr->table_size = l.table_size;
+	gph_table.hdr->generation++;
 	/* Publish the header before the host may look at the states. */
 	smp_store_release(&gph_table.hdr->guest_flags, GPH_GUEST_ATTACHED);
 	err = gph_emul_start();

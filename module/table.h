@@ -8,6 +8,7 @@
 
 struct gph_table {
 	struct gph_table_header *hdr;
+	u64 *summary;
 	u8 *states;
 	unsigned long nr_frames;
 };

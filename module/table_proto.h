@@ -23,6 +23,9 @@
 #define gph_proto_cas(p, oldp, new)	try_cmpxchg(p, oldp, new)
 #define gph_proto_relax()		cpu_relax()
 #define gph_proto_bug(cond)		WARN_ON_ONCE(cond)
+/* summary words: unordered or (after a fully ordered cmpxchg), full xchg */
+#define gph_proto_or64(p, v)		atomic64_or(v, (atomic64_t *)(p))
+#define gph_proto_xchg64(p, v)		xchg(p, v)
 #else
 #define gph_proto_read(p)		__atomic_load_n(p, __ATOMIC_RELAXED)
 #define gph_proto_cas(p, oldp, new)					\
@@ -30,6 +33,8 @@
 				    __ATOMIC_RELAXED)
 #define gph_proto_relax()		__asm__ __volatile__("" ::: "memory")
 #define gph_proto_bug(cond)		(cond)
+#define gph_proto_or64(p, v)		__atomic_fetch_or(p, v, __ATOMIC_RELAXED)
+#define gph_proto_xchg64(p, v)		__atomic_exchange_n(p, v, __ATOMIC_SEQ_CST)
 #endif
 
 /**
@@ -108,6 +113,128 @@ static inline int gph_proto_guest_use(unsigned char *byte)
 static inline bool gph_proto_lost(int state)
 {
 	return state == GPH_DISCARDED || state == GPH_BUSY;
+}
+
+/* --- the host's side ---------------------------------------------------- */
+
+/**
+ * gph_proto_host_take - the host takes a hinted frame before it drops or
+ * discards it
+ * @kind: GPH_UNUSED (a drop) or GPH_VOLATILE (a discard)
+ *
+ * Return: true if the byte held @kind and now holds BUSY: the frame is the
+ * host's until gph_proto_host_release().
+ */
+static inline bool gph_proto_host_take(unsigned char *byte, unsigned char kind)
+{
+	if (kind != GPH_UNUSED && kind != GPH_VOLATILE)
+		return false;
+	return gph_proto_cas(byte, &kind, GPH_BUSY);
+}
+
+/**
+ * gph_proto_host_release - give a taken frame back: UNUSED after a drop,
+ * DISCARDED after a discard (the guest must read the content again)
+ *
+ * Return: false if the byte did not hold BUSY: a guest that breaks the
+ * protocol (the host logs it and goes on; the content is gone either way).
+ */
+static inline bool gph_proto_host_release(unsigned char *byte, unsigned char kind)
+{
+	unsigned char busy = GPH_BUSY;
+
+	return gph_proto_cas(byte, &busy,
+			     kind == GPH_UNUSED ? GPH_UNUSED : GPH_DISCARDED);
+}
+
+/* --- the region's layout and the summary bitmap ------------------------- */
+
+struct gph_table_layout {
+	__u64 nr_frames;
+	__u64 nr_groups;	/* summary bits in use */
+	__u64 summary_offset;
+	__u64 summary_words;	/* 64-bit words */
+	__u64 states_offset;
+	__u64 table_size;
+};
+
+#define GPH_TABLE_MAX_FRAMES	(1ull << 40)	/* 4 PiB of 4 KiB pages */
+
+/* The layout a guest with @nr_frames frames writes (version 2). */
+static inline void gph_table_layout_for(__u64 nr_frames, struct gph_table_layout *l)
+{
+	__u64 summary_end;
+
+	l->nr_frames = nr_frames;
+	l->nr_groups = (nr_frames + (1ull << GPH_TABLE_GROUP_SHIFT) - 1) >>
+		       GPH_TABLE_GROUP_SHIFT;
+	l->summary_offset = GPH_TABLE_HEADER_SIZE;
+	l->summary_words = (l->nr_groups + 63) / 64;
+	summary_end = l->summary_offset + 8 * l->summary_words;
+	l->states_offset = (summary_end + 4095) & ~4095ull;
+	l->table_size = l->states_offset + nr_frames;
+}
+
+/**
+ * gph_table_layout_check - validate a header the guest wrote
+ * @h: a private copy of the header (the guest may change the shared one
+ *	at any time: read it once, then check the copy)
+ * @region_size: bytes mapped; nothing at or beyond it may be touched
+ * @page_shift: the host's page size, which the guest's must match
+ * @l: the layout to use, filled on success
+ *
+ * Every field is untrusted. Only the exact layout gph_table_layout_for()
+ * gives is accepted, so no offset or size from the guest is used as such.
+ *
+ * Return: NULL if the header may be used, else why not.
+ */
+static inline const char *gph_table_layout_check(const struct gph_table_header *h,
+						 __u64 region_size, unsigned int page_shift,
+						 struct gph_table_layout *l)
+{
+	if (region_size < GPH_TABLE_HEADER_SIZE)
+		return "region smaller than a header";
+	if (h->magic != GPH_TABLE_MAGIC)
+		return "bad magic";
+	if (h->version != GPH_TABLE_VERSION)
+		return "unknown version";
+	if (h->page_shift != page_shift)
+		return "page size differs from the host's";
+	if (h->group_shift != GPH_TABLE_GROUP_SHIFT)
+		return "unknown summary group size";
+	if (h->nr_frames == 0 || h->nr_frames > GPH_TABLE_MAX_FRAMES ||
+	    h->nr_frames > region_size)
+		return "nr_frames out of range";
+	gph_table_layout_for(h->nr_frames, l);
+	if (h->summary_offset != l->summary_offset ||
+	    h->states_offset != l->states_offset ||
+	    h->table_size != l->table_size)
+		return "layout differs from nr_frames'";
+	if (l->table_size > region_size)
+		return "table larger than the region";
+	return (void *)0;
+}
+
+/* The guest, after it moved frame @frame to UNUSED or VOLATILE. */
+static inline void gph_proto_summary_mark(__u64 *summary, __u64 frame)
+{
+	__u64 group = frame >> GPH_TABLE_GROUP_SHIFT;
+	__u64 *word = &summary[group / 64];
+	__u64 bit = 1ull << (group % 64);
+
+	/*
+	 * The caller's cmpxchg on the byte was fully ordered: a bit seen set
+	 * here is one the host has not yet taken with its exchange, and the
+	 * exchange orders its read of the byte after ours.
+	 */
+	if (!(gph_proto_read(word) & bit))
+		gph_proto_or64(word, bit);
+}
+
+/* The host: take one word of the summary; its set bits are groups to read. */
+static inline __u64 gph_proto_summary_take(__u64 *word)
+{
+	return gph_proto_xchg64(word, 0);
 }
 
 #endif /* _GPH_TABLE_PROTO_H */
