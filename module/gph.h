@@ -128,7 +128,9 @@ int gph_selfcheck_init(struct dentry **dir);
 void gph_selfcheck_exit(struct dentry *dir);
 
 
-/* table.c: the emulated host, for tests and machines with no host agent. */
+/* table.c: the guest made a frame volatile; the host should look. */
+void gph_table_volatile(unsigned long pfn);
+/* emul.c: the emulated host, for tests and machines with no host agent. */
 int gph_emul_start(void);
 void gph_emul_stop(void);
 void gph_emul_volatile(unsigned long pfn);

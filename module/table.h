@@ -11,12 +11,20 @@ struct gph_table {
 	u64 *summary;
 	u8 *states;
 	unsigned long nr_frames;
+	struct pci_dev *pdev;		/* host=hostd: the ivshmem device */
+	resource_size_t region_size;	/* its BAR2 */
 };
 
 extern struct gph_table gph_table;
 extern const struct gph_backend gph_table_backend;
+extern const struct attribute_group gph_emul_group;
 
 void gph_table_refused(unsigned long pfn, enum gph_state new);
+
+static inline u8 *gph_table_byte(unsigned long pfn)
+{
+	return &gph_table.states[pfn];
+}
 
 /*
  * Move frame @pfn to @new as the guest; return the state it left, -ERANGE
@@ -35,6 +43,9 @@ static __always_inline int gph_table_guest_set_state(unsigned long pfn,
 		gph_table_refused(pfn, new);
 		return -EINVAL;
 	}
+	/* A frame the host may take: where to look (a hot word, tested first). */
+	if (new == GPH_UNUSED && old != GPH_UNUSED)
+		gph_proto_summary_mark(gph_table.summary, pfn);
 	return old;
 }
 

@@ -23,6 +23,9 @@
 #define gph_proto_cas(p, oldp, new)	try_cmpxchg(p, oldp, new)
 #define gph_proto_relax()		cpu_relax()
 #define gph_proto_bug(cond)		WARN_ON_ONCE(cond)
+/* table.c: relax, and after a second warn and keep the watchdogs quiet */
+void gph_table_busy_wait(const unsigned char *byte, u64 *since);
+#define gph_proto_busy_wait(byte, since) gph_table_busy_wait(byte, since)
 /* summary words: unordered or (after a fully ordered cmpxchg), full xchg */
 #define gph_proto_or64(p, v)		atomic64_or(v, (atomic64_t *)(p))
 #define gph_proto_xchg64(p, v)		xchg(p, v)
@@ -32,6 +35,8 @@
 	__atomic_compare_exchange_n(p, oldp, new, 0, __ATOMIC_SEQ_CST,	\
 				    __ATOMIC_RELAXED)
 #define gph_proto_relax()		__asm__ __volatile__("" ::: "memory")
+#define gph_proto_busy_wait(byte, since) \
+	do { (void)(byte); (void)(since); gph_proto_relax(); } while (0)
 #define gph_proto_bug(cond)		(cond)
 #define gph_proto_or64(p, v)		__atomic_fetch_or(p, v, __ATOMIC_RELAXED)
 #define gph_proto_xchg64(p, v)		__atomic_exchange_n(p, v, __ATOMIC_SEQ_CST)
@@ -62,6 +67,7 @@ static inline bool gph_proto_move(unsigned char *byte, unsigned char old,
 static inline int gph_proto_guest_set(unsigned char *byte, unsigned char new)
 {
 	unsigned char old = gph_proto_read(byte);
+	__u64 busy_since = 0;
 
 	/*
 	 * Fast path for the buddy hooks: free moves STABLE -> UNUSED, alloc
@@ -77,7 +83,7 @@ static inline int gph_proto_guest_set(unsigned char *byte, unsigned char new)
 		if (old == new)
 			return old;
 		if (old == GPH_BUSY) {
-			gph_proto_relax();
+			gph_proto_busy_wait(byte, &busy_since);
 			continue;
 		}
 		if (!gph_transition_allowed(old, new, GPH_ACTOR_GUEST))

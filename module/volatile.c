@@ -229,7 +229,7 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 	if (committed) {
 		gph_moved(folio_pfn(folio), GPH_STABLE, GPH_VOLATILE,
 			  GPH_REASON_IDLE);
-		gph_emul_volatile(folio_pfn(folio));	/* table: chaos */
+		gph_table_volatile(folio_pfn(folio));
 	} else if (verdict != GPH_NOT_NOW) {
 		gph_revisit_mark(folio);	/* busy: idle after they let go? */
 	}

@@ -1,7 +1,7 @@
 # badinput: every bad module parameter and sysfs write is refused with a
 # clear error, and a refused load leaves nothing behind.
 . ./tests/lib.sh
-plan 19
+plan 21
 
 valid=$(case $(uname -m) in s390x) echo "essa, table" ;; *) echo "table" ;; esac)
 refused_with "unknown backend=bogus; valid: $valid" backend=bogus
@@ -13,6 +13,10 @@ else
 	refused_with "no CMMA (ESSA) on this machine; use backend=table" backend=essa
 	ok $? "backend=essa refused without CMMA, saying what to use"
 fi
+refused_with "no host: no ivshmem-plain device (1af4:1110); load with host=emul to test without one" host=auto
+ok $? "host=auto without an ivshmem device refused, saying how to test without one"
+refused_with "host=bogus: want auto, hostd or emul" host=bogus
+ok $? "host=bogus refused, saying what it wants"
 refused_with "emul_rate" emul_rate=abc
 ok $? "emul_rate=abc refused"
 refused_with "emul_rate" emul_rate=-5
