@@ -44,6 +44,15 @@ refused_with() {
 	dmesg | grep -qF "$msg" || { diag "dmesg lacks: $msg"; dmesg | tail -3 | while read -r l; do diag "  $l"; done; return 1; }
 	[ ! -d /sys/kernel/mm/gph ]
 }
+# gph-hostd scenarios: ask the host (tests/vm/hostchan.c on ttyS1).
+host_open() { stty -F /dev/ttyS1 raw -echo 2>/dev/null && exec 3<>/dev/ttyS1; }
+# host_ask blocks|time — print the answer's value; fail if none in 10 s.
+host_ask() {
+	echo "$1" >&3
+	read -r -t 10 _hq_key _hq_val <&3 || return 1
+	[ "$_hq_key" = "$1" ] || { diag "host: $_hq_key $_hq_val"; return 1; }
+	echo "$_hq_val"
+}
 selfcheck_field() { awk -v k="$1" '$1 == k { print $2 }' /tmp/selfcheck; }
 run_selfcheck() { cat /sys/kernel/debug/gph/selfcheck >/tmp/selfcheck; }
 arch() { uname -m; }

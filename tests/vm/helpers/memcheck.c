@@ -7,11 +7,17 @@
  * unmapping frees the pages, so the buddy allocator and the page-state
  * hooks see constant free/alloc traffic. Any mismatch is reported; a page
  * holding gph's emul poison (0x6b) is named as such. Exit 1 on mismatch.
+ *
+ * With MEMCHECK_HOLD=FILE set, each worker holds its last pass's memory
+ * after verifying it, creates FILE, and lets go only once FILE is removed:
+ * a test can measure the host's footprint with the memory in use, then
+ * free it at a known moment.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +61,15 @@ static long run(int worker, size_t mib, int passes)
 						(unsigned long long)(v + w));
 				break;
 			}
+		}
+		if (pass == passes - 1 && getenv("MEMCHECK_HOLD")) {
+			const char *hold = getenv("MEMCHECK_HOLD");
+			int fd = open(hold, O_CREAT | O_WRONLY, 0644);
+
+			if (fd >= 0)
+				close(fd);
+			while (access(hold, F_OK) == 0)
+				usleep(20000);
 		}
 		munmap(m, len);
 	}
