@@ -84,6 +84,87 @@ TEST(guest_may_not_leave_busy_or_enter_discarded)
 	EXPECT_EQ(GPH_STABLE, b);
 }
 
+/*
+ * The summary bitmap loses no hint: a guest frees and allocates frames and
+ * marks each free's group; a host looks only where the summary points. At
+ * the end every free frame must have been dropped by the host after its
+ * last free (gen: the guest counts a frame's frees; the host records the
+ * count it found while it held the frame BUSY, when the guest cannot free
+ * it again).
+ */
+#define SUM_FRAMES	(8u << GPH_TABLE_GROUP_SHIFT)
+#define SUM_ROUNDS	400000
+
+struct sumrace {
+	unsigned char state[SUM_FRAMES];
+	__u64 summary[1];
+	unsigned int gen[SUM_FRAMES], dropped_gen[SUM_FRAMES];
+	volatile int stop;
+	long drops;
+};
+
+static void sum_host_pass(struct sumrace *r)
+{
+	__u64 word = gph_proto_summary_take(&r->summary[0]);
+	unsigned int g, f;
+
+	for (g = 0; g < 64; g++) {
+		if (!(word & (1ull << g)))
+			continue;
+		for (f = g << GPH_TABLE_GROUP_SHIFT;
+		     f < ((g + 1) << GPH_TABLE_GROUP_SHIFT) && f < SUM_FRAMES; f++) {
+			if (gph_proto_read(&r->state[f]) != GPH_UNUSED ||
+			    !gph_proto_host_take(&r->state[f], GPH_UNUSED))
+				continue;
+			r->dropped_gen[f] = __atomic_load_n(&r->gen[f], __ATOMIC_SEQ_CST);
+			r->drops++;
+			gph_proto_host_release(&r->state[f], GPH_UNUSED);
+		}
+	}
+}
+
+static void *sum_host(void *arg)
+{
+	struct sumrace *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_SEQ_CST))
+		sum_host_pass(r);
+	sum_host_pass(r);	/* what the guest marked last */
+	return NULL;
+}
+
+TEST(summary_loses_no_hint)
+{
+	static struct sumrace r;
+	unsigned int x = 12345, f, lost = 0;
+	pthread_t t;
+	long i;
+
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, pthread_create(&t, NULL, sum_host, &r));
+	for (i = 0; i < SUM_ROUNDS; i++) {
+		x = x * 1103515245 + 12345;
+		f = (x >> 8) % SUM_FRAMES;
+		if (gph_proto_guest_set(&r.state[f], GPH_STABLE) < 0)
+			break;
+		__atomic_fetch_add(&r.gen[f], 1, __ATOMIC_SEQ_CST);
+		if (gph_proto_guest_set(&r.state[f], GPH_UNUSED) < 0)
+			break;
+#ifndef BREAK_SUMMARY
+		gph_proto_summary_mark(r.summary, f);
+#endif
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_SEQ_CST);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(SUM_ROUNDS, i);
+	for (f = 0; f < SUM_FRAMES; f++)
+		if (r.state[f] == GPH_UNUSED && r.dropped_gen[f] != r.gen[f])
+			lost++;
+	TH_LOG("%ld drops; %u free frames the host never saw after their last free", r.drops, lost);
+	EXPECT_EQ(0, lost);
+	EXPECT_GT(r.drops, 0);
+}
+
 TEST_HARNESS_MAIN
 
 /*
