@@ -8,10 +8,11 @@
  * hooks see constant free/alloc traffic. Any mismatch is reported; a page
  * holding gph's emul poison (0x6b) is named as such. Exit 1 on mismatch.
  *
- * With MEMCHECK_HOLD=FILE set, each worker holds its last pass's memory
- * after verifying it, creates FILE, and lets go only once FILE is removed:
- * a test can measure the host's footprint with the memory in use, then
- * free it at a known moment.
+ * With MEMCHECK_HOLD=FILE set (one worker), the worker holds its last
+ * pass's memory after verifying it, creates FILE, verifies it again once
+ * FILE is removed, and lets go: a test can measure the host's footprint
+ * with the memory in use, free it at a known moment, or check that nothing
+ * took it meanwhile.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,31 @@
 #include <unistd.h>
 
 #define POISON_WORD 0x6b6b6b6b6b6b6b6bULL
+
+static long verify(const uint64_t *m, int worker, int pass, size_t npages,
+		   size_t page, long *poisoned)
+{
+	long bad = 0;
+	size_t p, w;
+
+	for (p = 0; p < npages; p++) {
+		uint64_t v = ((uint64_t)worker << 48) ^ ((uint64_t)pass << 32) ^ p;
+		const uint64_t *q = m + p * (page / 8);
+
+		for (w = 0; w < page / 8; w++) {
+			if (q[w] == v + w)
+				continue;
+			if (q[w] == POISON_WORD)
+				(*poisoned)++;
+			if (bad++ < 5)
+				fprintf(stderr, "memcheck: worker %d pass %d page %zu word %zu: %#llx, want %#llx\n",
+					worker, pass, p, w, (unsigned long long)q[w],
+					(unsigned long long)(v + w));
+			break;
+		}
+	}
+	return bad;
+}
 
 static long run(int worker, size_t mib, int passes)
 {
@@ -46,22 +72,7 @@ static long run(int worker, size_t mib, int passes)
 			for (w = 0; w < page / 8; w++)
 				q[w] = v + w;
 		}
-		for (p = 0; p < npages; p++) {
-			uint64_t v = ((uint64_t)worker << 48) ^ ((uint64_t)pass << 32) ^ p;
-			uint64_t *q = m + p * (page / 8);
-
-			for (w = 0; w < page / 8; w++) {
-				if (q[w] == v + w)
-					continue;
-				if (q[w] == POISON_WORD)
-					poisoned++;
-				if (bad++ < 5)
-					fprintf(stderr, "memcheck: worker %d pass %d page %zu word %zu: %#llx, want %#llx\n",
-						worker, pass, p, w, (unsigned long long)q[w],
-						(unsigned long long)(v + w));
-				break;
-			}
-		}
+		bad += verify(m, worker, pass, npages, page, &poisoned);
 		if (pass == passes - 1 && getenv("MEMCHECK_HOLD")) {
 			const char *hold = getenv("MEMCHECK_HOLD");
 			int fd = open(hold, O_CREAT | O_WRONLY, 0644);
@@ -70,6 +81,8 @@ static long run(int worker, size_t mib, int passes)
 				close(fd);
 			while (access(hold, F_OK) == 0)
 				usleep(20000);
+			/* Still ours after the hold? */
+			bad += verify(m, worker, pass, npages, page, &poisoned);
 		}
 		munmap(m, len);
 	}
@@ -87,6 +100,10 @@ int main(int argc, char **argv)
 	if (argc < 3 || argc > 4 || (mib = strtoul(argv[1], NULL, 0)) == 0 ||
 	    (passes = atoi(argv[2])) <= 0 || (argc == 4 && (workers = atoi(argv[3])) <= 0)) {
 		fprintf(stderr, "usage: memcheck MIB PASSES [WORKERS]\n");
+		return 2;
+	}
+	if (workers > 1 && getenv("MEMCHECK_HOLD")) {
+		fprintf(stderr, "memcheck: MEMCHECK_HOLD takes one worker\n");
 		return 2;
 	}
 	for (i = 0; i < workers; i++) {
