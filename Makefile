@@ -14,7 +14,7 @@ $(error ARCH=$(ARCH) is not supported; use ARCH=x86_64 or ARCH=s390x)
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: help deps kernel module bpf tools all image unit check check-full demo bench clean
+.PHONY: help deps kernel module bpf tools all image unit check check-full demo bench hostd fuzz-hostd clean
 
 help:
 	@echo 'make deps               install missing host packages (apt, by name)'
@@ -26,6 +26,8 @@ help:
 	@echo 'make check-full         unit tests, then every VM scenario on both arches'
 	@echo 'make unit               host-built unit tests only'
 	@echo 'make bench              page-fault benchmark: unpatched vs patched vs gph.ko (x86_64)'
+	@echo 'make hostd              the host agent build/host/gph-hostd (and its test helpers)'
+	@echo 'make fuzz-hostd         fuzz gph-hostd'"'"'s table handling for FUZZ_SECONDS (default 600)'
 	@echo 'make clean              remove build/ (cached kernels stay)'
 
 deps:
@@ -60,6 +62,31 @@ demo: image
 
 bench: deps
 	@bench/run
+
+# gph-hostd runs on the host: built with the host's gcc, never cross-compiled.
+HOST := $(BUILD)/host
+Q := $(if $(filter 1,$(V)),,@)
+HOSTD_CFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude -Imodule
+HOSTD_HDRS := include/gph_abi.h module/table_proto.h module/states.h $(wildcard tools/hostd/*.h)
+FUZZ_SECONDS ?= 600
+
+hostd: $(HOST)/gph-hostd $(HOST)/gph-fake-guest
+
+$(HOST)/gph-hostd: tools/hostd/hostd.c tools/hostd/qmp.c tools/hostd/table_scan.c module/states.c $(HOSTD_HDRS)
+	@mkdir -p $(@D)
+	$(Q)gcc $(HOSTD_CFLAGS) $(filter %.c,$^) -o $@
+
+$(HOST)/gph-fake-guest: tools/hostd/fake-guest.c module/states.c $(HOSTD_HDRS)
+	@mkdir -p $(@D)
+	$(Q)gcc $(HOSTD_CFLAGS) $(filter %.c,$^) -o $@
+
+fuzz-hostd: deps
+	@mkdir -p $(HOST)/fuzz-corpus
+	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Iinclude -Imodule tools/hostd/fuzz_table.c tools/hostd/table_scan.c module/states.c \
+		-o $(HOST)/fuzz_table
+	$(Q)cd $(HOST) && ./fuzz_table -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-print_final_stats=1 fuzz-corpus
 
 clean:
 	rm -rf $(BUILD)
