@@ -83,7 +83,7 @@ $(HOST)/gph-fake-guest: tools/hostd/fake-guest.c module/states.c $(HOSTD_HDRS)
 fuzz-hostd: deps
 	@mkdir -p $(HOST)/fuzz-corpus
 	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Iinclude -Imodule tools/hostd/fuzz_table.c tools/hostd/table_scan.c module/states.c \
+		-Iinclude -Imodule tools/hostd/fuzz_table.c tools/hostd/table_scan.c tools/hostd/qmp.c module/states.c \
 		-o $(HOST)/fuzz_table
 	$(Q)cd $(HOST) && ./fuzz_table -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-print_final_stats=1 fuzz-corpus

@@ -8,7 +8,7 @@ PKGS=(
 	linux-source-6.12
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev dwarves
 	gcc-s390x-linux-gnu binutils-s390x-linux-gnu libc6-dev-s390x-cross
-	clang llvm libbpf-dev bpftool zlib1g-dev pkg-config
+	clang llvm libbpf-dev bpftool zlib1g-dev pkg-config libclang-rt-14-dev
 	qemu-system-x86 qemu-system-misc qemu-user
 	busybox-static cpio e2fsprogs xz-utils kmod openssl
 	spin

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# selftest.sh — gph-hostd end to end against a real QEMU, no guest kernel.
+#
+# QEMU (-M pc, TCG, 1 GiB, SeaBIOS looping without a disk) gets guest RAM and
+# the table as memory-backend-files in /dev/shm and two QMP sockets;
+# gph-fake-guest plays the guest in the table file (a v2 header, a beat every
+# 200 ms, frames marked UNUSED, known content in STABLE frames). Checks: the
+# RAM file's allocated size drops by the UNUSED frames; STABLE frames are
+# intact; after a system_reset from the second monitor, with the beat held,
+# gph-hostd punches nothing (the table is stale) and trusts it again at the
+# next beat. TAP on stdout; exit 1 on failure, 4 (skip) without QEMU.
+#
+# HOSTD=path runs another gph-hostd build (to check that this test fails
+# against a broken one).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${GPH_OUT:-$top/build}/host
+tmp=$(mktemp -d /tmp/gph-hostd-selftest.XXXXXX)
+ram=/dev/shm/gph-selftest-$$.ram
+tab=/dev/shm/gph-selftest-$$.tab
+qemu_pid= beat_pid= hostd_pid=
+n=0 failed=0
+
+cleanup() {
+	for p in $hostd_pid $beat_pid $qemu_pid; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$tmp" "$ram" "$tab"
+}
+trap cleanup EXIT
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+diag() { sed 's/^/# /'; }
+blocks() { stat -c %b "$ram"; }
+# wait_for SECONDS COMMAND...: poll every 100 ms
+wait_for() {
+	local t=$(($1 * 10))
+	shift
+	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t - 1)); done
+	return 1
+}
+fg() { "$bin/gph-fake-guest" "$@"; }
+
+command -v qemu-system-x86_64 >/dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
+make -s -C "$top" hostd >&2 || { echo "1..0 # build failed"; exit 1; }
+hostd=${HOSTD:-$bin/gph-hostd}
+echo "1..9"
+
+"$hostd" --qmp=/nonexistent --discard-volatile=bogus >"$tmp/bad.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q 'want never, pressure or always' "$tmp/bad.out"
+ok $? "a bad option is refused with exit 1 and says what it wants (rc $rc)"
+
+qemu-system-x86_64 -M pc -accel tcg -m 1G -display none -nodefaults \
+	-object memory-backend-file,id=ram0,size=1G,mem-path="$ram",share=on -machine memory-backend=ram0 \
+	-object memory-backend-file,id=gphtab,size=512K,mem-path="$tab",share=on \
+	-device ivshmem-plain,memdev=gphtab \
+	-qmp unix:"$tmp/qmp.sock",server=on,wait=off -qmp unix:"$tmp/qmp2.sock",server=on,wait=off \
+	>"$tmp/qemu.log" 2>&1 &
+qemu_pid=$!
+wait_for 10 test -S "$tmp/qmp2.sock" || { echo "Bail out! QEMU did not start"; cat "$tmp/qemu.log" | diag; exit 1; }
+
+# The guest: 1 GiB = 262144 frames. STABLE frames with content at 160 MiB,
+# 40 MiB of UNUSED frames at 200 MiB, frames for the reset test at 300 MiB.
+S=40960 NS=2048 U=51200 NU=10240 R=76800 NR=2048
+fg init "$tab" 262144 1
+fg fill "$ram" $S $NS 7
+fg fill "$ram" $U $NU 8
+fg mark "$tab" $U $NU unused
+"$bin/gph-fake-guest" beat "$tab" 200 &
+beat_pid=$!
+before=$(blocks)
+
+"$hostd" --qmp="$tmp/qmp.sock" --name=selftest --state-dir="$tmp" --stats -v \
+	>"$tmp/stats" 2>"$tmp/hostd.log" &
+hostd_pid=$!
+dropped() { [ "$(($1 - $(blocks)))" -ge "$(($2 * 8 * 99 / 100))" ]; }
+wait_for 10 dropped "$before" $NU
+after=$(blocks)
+[ $((before - after)) -ge $((NU * 8 * 99 / 100)) ]
+ok $? "RAM file's st_blocks dropped by the UNUSED frames: $before -> $after (want >= $((NU * 8 * 99 / 100)) fewer)"
+
+fg check "$ram" $S $NS 7 >"$tmp/check" 2>&1
+ok $? "STABLE frames' content intact: $(cat "$tmp/check")"
+
+unused=$(fg count "$tab" unused) busy=$(fg count "$tab" busy)
+[ "$unused" = $NU ] && [ "$busy" = 0 ]
+ok $? "dropped frames released UNUSED ($unused of $NU), none left BUSY ($busy)"
+
+"$hostd" --qmp="$tmp/qmp.sock" --name=selftest --state-dir="$tmp" >"$tmp/second.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q 'another gph-hostd' "$tmp/second.out"
+ok $? "a second gph-hostd for the VM refuses (rc $rc: $(head -1 "$tmp/second.out"))"
+
+# A reset while the beat stands still: the table is stale. The "firmware"
+# writes frames the stale table calls UNUSED; gph-hostd must not punch them.
+kill -STOP $beat_pid
+fg qmp "$tmp/qmp2.sock" system_reset >/dev/null
+wait_for 5 grep -q 'distrusting the table: RESET' "$tmp/hostd.log"
+distrusted=$?
+fg fill "$ram" $R $NR 9
+fg mark "$tab" $R $NR unused
+held=$(blocks)
+sleep 1.5
+fg check "$ram" $R $NR 9 >"$tmp/check" 2>&1
+intact=$?
+[ $distrusted -eq 0 ] && [ $intact -eq 0 ] && [ "$(blocks)" -ge "$held" ]
+ok $? "after system_reset, with the beat held for 1.5 s, nothing punched: distrusted ($distrusted), $(cat "$tmp/check"), blocks $held -> $(blocks)"
+
+kill -CONT $beat_pid
+wait_for 5 dropped "$held" $NR
+fg check "$ram" $R $NR 9 >"$tmp/check" 2>&1
+[ "$(grep -c 'trusting the table' "$tmp/hostd.log")" -ge 2 ] && grep -q 'zero=2048' "$tmp/check"
+ok $? "trusted again at the next beat, and dropped them: $(cat "$tmp/check")"
+
+status=$(fg qmp "$tmp/qmp2.sock" query-status)
+echo "$status" | grep -q '"running"'
+ok $? "the VM runs: $status"
+
+kill -TERM $hostd_pid
+wait $hostd_pid
+rc=$?
+hostd_pid=
+[ $rc -eq 0 ] && fg qmp "$tmp/qmp2.sock" query-status | grep -q '"running"'
+ok $? "SIGTERM: gph-hostd exits 0 ($rc), the VM still runs"
+
+windows=$(tail -1 "$tmp/stats")
+echo "# last stats line: $windows"
+grep -o 'window: .*' "$tmp/hostd.log" | diag
+[ $failed -eq 0 ] || { echo "# hostd log:"; diag <"$tmp/hostd.log"; }
+[ $failed -eq 0 ]
