@@ -70,13 +70,17 @@ HOSTD_CFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude -Imodule
 HOSTD_HDRS := include/gph_abi.h module/table_proto.h module/states.h $(wildcard tools/hostd/*.h)
 FUZZ_SECONDS ?= 600
 
-hostd: $(HOST)/gph-hostd $(HOST)/gph-fake-guest
+hostd: $(HOST)/gph-hostd $(HOST)/gph-fake-guest $(HOST)/bench-scan
 
 $(HOST)/gph-hostd: tools/hostd/hostd.c tools/hostd/qmp.c tools/hostd/table_scan.c module/states.c $(HOSTD_HDRS)
 	@mkdir -p $(@D)
 	$(Q)gcc $(HOSTD_CFLAGS) $(filter %.c,$^) -o $@
 
 $(HOST)/gph-fake-guest: tools/hostd/fake-guest.c module/states.c $(HOSTD_HDRS)
+	@mkdir -p $(@D)
+	$(Q)gcc $(HOSTD_CFLAGS) $(filter %.c,$^) -o $@
+
+$(HOST)/bench-scan: tools/hostd/bench-scan.c tools/hostd/table_scan.c module/states.c $(HOSTD_HDRS)
 	@mkdir -p $(@D)
 	$(Q)gcc $(HOSTD_CFLAGS) $(filter %.c,$^) -o $@
 
