@@ -9,6 +9,7 @@
  *   beat  TABLE MS                   bump guest_beat every MS ms until killed
  *   mark  TABLE FIRST COUNT STATE    move frames to STATE (stable|unused|volatile), as the
  *                                    guest does (cmpxchg, then the summary bit)
+ *   poke  TABLE FIRST COUNT STATE    write STATE into the bytes, no protocol (e.g. busy)
  *   count TABLE STATE                print how many frames hold STATE (also busy, discarded)
  *   fill  RAM FIRST COUNT SEED       write a pattern into the frames' pages
  *   check RAM FIRST COUNT SEED       exit 0 if every page holds it; print intact/zero/other
@@ -171,6 +172,15 @@ int main(int argc, char **argv)
 			if (st == GPH_UNUSED || st == GPH_VOLATILE)
 				gph_proto_summary_mark((__u64 *)((char *)h + l.summary_offset), f);
 		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "poke") && argc == 6) {	/* raw bytes, no protocol */
+		unsigned long long f = num(argv[3]), n = num(argv[4]);
+
+		h = table(argv[2], &l, &size);
+		if (f + n > l.nr_frames)
+			die("frames beyond nr_frames");
+		memset((unsigned char *)h + l.states_offset + f, state_of(argv[5]), n);
 		return 0;
 	}
 	if (!strcmp(argv[1], "count") && argc == 4) {

@@ -84,6 +84,7 @@ struct hostd {
 	uint32_t b0;		/* guest_beat when trust was lost */
 	uint32_t tgen;
 	bool reset_seen, we_stopped;
+	uint64_t nr_resets;	/* RESET and SHUTDOWN events read */
 	/* statistics */
 	uint64_t *cand;
 	uint64_t windows, window_us_total, last_window_us, scan_us_total, last_scan_us;
@@ -652,6 +653,7 @@ static void on_event(void *ctx, const char *name, const struct jv *m)
 	(void)m;
 	if (!strcmp(name, "RESET") || !strcmp(name, "SHUTDOWN")) {
 		d->reset_seen = true;
+		d->nr_resets++;
 		distrust(d, name);
 		vmsg("event %s", name);
 	} else if (!strcmp(name, "STOP")) {
@@ -709,13 +711,16 @@ static int status_of(struct hostd *d, char *buf, size_t size)
 static int force_reset(struct hostd *d)
 {
 	static const char *const ev[] = { "RESET", "SHUTDOWN", NULL };
+	uint64_t n0 = d->nr_resets;
 	int r;
 
 	msg("a reset came while guest RAM was being punched: resetting the VM again");
 	r = qmp_cmd(&d->q, "system_reset", NULL, NULL, QMP_TIMEOUT_MS);
 	if (r && r != -EREMOTEIO)
 		return r;
-	r = qmp_wait_event(&d->q, ev, QMP_TIMEOUT_MS);
+	/* Any reset after the request will do: it came after the last punch. */
+	if (d->nr_resets == n0)
+		r = qmp_wait_event(&d->q, ev, QMP_TIMEOUT_MS);
 	distrust(d, "forced reset");
 	return r;
 }
@@ -871,7 +876,12 @@ static int tick(struct hostd *d)
 	uint64_t t0 = now_us();
 	const char *why;
 	size_t n, quota;
+	int r;
 
+	/* Events first: a RESET read now takes the trust before we look. */
+	r = qmp_poll_events(&d->q, 0);
+	if (r)
+		return r;
 	why = hts_header_load(&d->t);
 	if (why) {
 		msg_ratelimited("table header refused: %s (%" PRIu64 " so far)", why,

@@ -8,7 +8,9 @@
 # RAM file's allocated size drops by the UNUSED frames; STABLE frames are
 # intact; after a system_reset from the second monitor, with the beat held,
 # gph-hostd punches nothing (the table is stale) and trusts it again at the
-# next beat. TAP on stdout; exit 1 on failure, 4 (skip) without QEMU.
+# next beat; a journal left by a killed gph-hostd (VM paused with BUSY
+# frames, or reset while paused) is finished and the VM continued; with
+# --exit-when-gone it leaves when QEMU quits. TAP on stdout; exit 1 on failure, 4 (skip) without QEMU.
 #
 # HOSTD=path runs another gph-hostd build (to check that this test fails
 # against a broken one).
@@ -46,7 +48,7 @@ fg() { "$bin/gph-fake-guest" "$@"; }
 command -v qemu-system-x86_64 >/dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
 make -s -C "$top" hostd >&2 || { echo "1..0 # build failed"; exit 1; }
 hostd=${HOSTD:-$bin/gph-hostd}
-echo "1..9"
+echo "1..12"
 
 "$hostd" --qmp=/nonexistent --discard-volatile=bogus >"$tmp/bad.out" 2>&1
 rc=$?
@@ -116,15 +118,57 @@ fg check "$ram" $R $NR 9 >"$tmp/check" 2>&1
 ok $? "trusted again at the next beat, and dropped them: $(cat "$tmp/check")"
 
 status=$(fg qmp "$tmp/qmp2.sock" query-status)
-echo "$status" | grep -q '"running"'
+echo "$status" | grep -q '"status": "running"'
 ok $? "the VM runs: $status"
 
 kill -TERM $hostd_pid
 wait $hostd_pid
 rc=$?
 hostd_pid=
-[ $rc -eq 0 ] && fg qmp "$tmp/qmp2.sock" query-status | grep -q '"running"'
+[ $rc -eq 0 ] && fg qmp "$tmp/qmp2.sock" query-status | grep -q '"status": "running"'
 ok $? "SIGTERM: gph-hostd exits 0 ($rc), the VM still runs"
+
+# A killed gph-hostd's journal: a window open, frames BUSY, the VM paused.
+journal() { printf 'GPHJ\x01\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00' >"$tmp/selftest.journal"; }
+start_hostd() {
+	"$hostd" --qmp="$tmp/qmp.sock" --name=selftest --state-dir="$tmp" -v "$@" \
+		>>"$tmp/stats" 2>>"$tmp/hostd.log" &
+	hostd_pid=$!
+}
+running() { fg qmp "$tmp/qmp2.sock" query-status | grep -q '"status": "running"'; }
+P=89600 NP=512
+fg fill "$ram" $P $NP 10
+fg poke "$tab" $P $NP busy
+journal
+fg qmp "$tmp/qmp2.sock" stop >/dev/null
+start_hostd
+wait_for 5 running
+fg check "$ram" $P $NP 10 >"$tmp/check" 2>&1
+[ "$(fg count "$tab" busy)" = 0 ] && grep -q "zero=$NP" "$tmp/check" && running &&
+	grep -q "journal: punched and released $NP BUSY frames as UNUSED" "$tmp/hostd.log"
+ok $? "journal, VM paused, same generation: $NP BUSY frames punched ($(cat "$tmp/check")), released UNUSED, VM continued"
+
+kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+journal
+fg qmp "$tmp/qmp2.sock" stop >/dev/null
+fg qmp "$tmp/qmp2.sock" system_reset >/dev/null
+prelaunch=$(fg qmp "$tmp/qmp2.sock" query-status | grep -o '"status": "[a-z]*"')
+start_hostd
+wait_for 5 running
+running && [ "$prelaunch" = '"status": "prelaunch"' ] && grep -q 'resetting the VM again' "$tmp/hostd.log"
+ok $? "journal, VM reset while paused ($prelaunch): system_reset, then cont: VM runs"
+
+kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+start_hostd --exit-when-gone
+sleep 0.5
+fg qmp "$tmp/qmp2.sock" quit >/dev/null
+wait $qemu_pid; qemu_pid=
+wait_for 3 eval '! kill -0 $hostd_pid 2>/dev/null'
+wait $hostd_pid
+rc=$?
+hostd_pid=
+[ $rc -eq 0 ] && grep -q 'the VM is gone' "$tmp/hostd.log"
+ok $? "--exit-when-gone: QEMU quits, gph-hostd exits 0 ($rc)"
 
 windows=$(tail -1 "$tmp/stats")
 echo "# last stats line: $windows"
