@@ -146,8 +146,8 @@ static const char doc[] =
 "--discard-volatile says so. Everything about the VM (file paths, sizes, where guest "
 "RAM lies in the file) comes from QEMU's QMP socket, never from the guest; the table "
 "is untrusted input. Holes are punched only while QEMU has stopped the vCPUs (QMP "
-"stop/cont, a few hundred microseconds per window) and only for a table a live guest "
-"kernel has written since the last reset.\v"
+"stop and cont: a window of a few milliseconds, at most one per --interval) and only "
+"for a table a live guest kernel has written since the last reset.\v"
 "Exit status: 0 on SIGTERM or SIGINT, or when the VM is gone with --exit-when-gone; "
 "1 on a bad option or a VM gph-hostd refuses (a backend with share=off, a file outside "
 "--allow-dir, another gph-hostd for the same VM).\n\n"
@@ -960,7 +960,7 @@ static void metrics(struct hostd *d)
 	}
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
 		fprintf(f, "# HELP gph_hostd_%s %s\n# TYPE gph_hostd_%s %s\n"
-			"gph_hostd_%s{vm=\"%s\"} %.17g\n", m[i].name, m[i].help, m[i].name,
+			"gph_hostd_%s{vm=\"%s\"} %.15g\n", m[i].name, m[i].help, m[i].name,
 			m[i].type, m[i].name, env.name, v[i]);
 	if (fclose(f) || rename(tmp, env.metrics_file))
 		msg_ratelimited("cannot write %s: %s", env.metrics_file, strerror(errno));
