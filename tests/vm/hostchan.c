@@ -27,7 +27,28 @@
 #include <time.h>
 #include <unistd.h>
 
-static int connect_retry(const char *path);
+static int connect_retry(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int i, fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "hostchan: socket path too long: %s\n", path);
+		exit(2);
+	}
+	strcpy(sa.sun_path, path);
+	for (i = 0; i < 600; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			break;
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return fd;
+		close(fd);
+		usleep(100000);
+	}
+	fprintf(stderr, "hostchan: cannot connect to %s: %s\n", path, strerror(errno));
+	exit(1);
+}
 
 /* One QMP command on a fresh connection; 0 if QEMU answered "return". */
 static int qmp(const char *qmp_path, const char *cmd)
@@ -69,28 +90,6 @@ static int qmp(const char *qmp_path, const char *cmd)
 	return ok;
 }
 
-static int connect_retry(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int i, fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "hostchan: socket path too long: %s\n", path);
-		exit(2);
-	}
-	strcpy(sa.sun_path, path);
-	for (i = 0; i < 600; i++) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			break;
-		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
-			return fd;
-		close(fd);
-		usleep(100000);
-	}
-	fprintf(stderr, "hostchan: cannot connect to %s: %s\n", path, strerror(errno));
-	exit(1);
-}
 
 int main(int argc, char **argv)
 {
