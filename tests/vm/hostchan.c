@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hostchan SOCKET RAMFILE [QMP] — answer a guest's questions about its host, on
+ * hostchan SOCKET RAMFILE [QMP [PIDFILE JOURNAL LOG]] — answer a guest's questions about its host, on
  * the guest's second serial port (QEMU: -chardev socket,server=on,path=SOCKET
  * -device isa-serial), for the gph-hostd scenarios. One request a line:
  *
@@ -13,17 +13,36 @@
  *                   (set-action reboot=reset; the runner starts QEMU with
  *                   -no-reboot, so that the guest's last reboot ends it)
  *   reboots-off  -> "reboots-off ok": back to reboot=shutdown
+ *   kill-on      -> "kill-on ok": kill -9 gph-hostd (its pid in PIDFILE;
+ *                   the runner restarts it) again and again until kill-off:
+ *                   every other kill at a random time 0.2-1.5 s after the
+ *                   last, the others the moment its JOURNAL says a window
+ *                   is open (the VM may then be stopped, frames BUSY)
+ *   kill-off     -> "kill-off KILLS INWINDOW RECOVERED": kills sent, kills
+ *                   sent while a window was open, and how often a restarted
+ *                   gph-hostd found a window to finish (lines in its LOG)
+ *   log-count T  -> "log-count N": lines of gph-hostd's LOG that contain T
+ *   files        -> "files SIZE BLOCKS TABBLOCKS SENTINEL": RAMFILE's size
+ *                   and allocated bytes, the table file's allocated bytes
+ *                   (RAMFILE with .tab for .ram), and whether the sentinel
+ *                   (.sentinel for .ram, made by the runner, read at start)
+ *                   is "intact" or "changed"
  *
  * Anything else gets "error unknown request". Connects when QEMU has made
  * the socket (retrying for 60 s) and exits 0 when the guest side closes.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,6 +109,133 @@ static int qmp(const char *qmp_path, const char *cmd)
 	return ok;
 }
 
+/* --- kill -9 gph-hostd ------------------------------------------------------ */
+
+struct kill_counts {
+	unsigned long kills, in_window;
+};
+
+static pid_t read_pid(const char *pidfile)
+{
+	FILE *f = fopen(pidfile, "r");
+	long pid = 0;
+
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid > 1 ? (pid_t)pid : 0;
+}
+
+/* gph-hostd's journal: magic, then "stopped" (a window is open). */
+static int window_open(const char *journal)
+{
+	uint32_t j[2] = { 0, 0 };
+	int fd = open(journal, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, j, sizeof(j), 0) != sizeof(j))
+		j[1] = 0;
+	close(fd);
+	return j[1] != 0;
+}
+
+/* The killer, a child of its own until kill-off sends it SIGTERM. */
+static void killer(const char *pidfile, const char *journal, struct kill_counts *kc)
+{
+	unsigned int seed = getpid();
+	unsigned long round;
+	pid_t pid, last = 0;
+	int i, inw;
+
+	for (round = 0;; round++) {
+		inw = 0;
+		if (round & 1) {
+			/* Wait up to 3 s for a window of a gph-hostd not yet killed. */
+			for (i = 0; i < 15000; i++) {
+				pid = read_pid(pidfile);
+				if (pid && pid != last && window_open(journal)) {
+					inw = 1;
+					break;
+				}
+				usleep(200);
+			}
+		} else {
+			usleep(200000 + rand_r(&seed) % 1300000);
+		}
+		pid = read_pid(pidfile);
+		if (!pid || pid == last || kill(pid, SIGKILL))
+			continue;	/* not restarted yet, or gone */
+		last = pid;
+		__atomic_add_fetch(&kc->kills, 1, __ATOMIC_RELAXED);
+		if (inw)
+			__atomic_add_fetch(&kc->in_window, 1, __ATOMIC_RELAXED);
+		fprintf(stderr, "hostchan: killed gph-hostd %d%s\n", pid,
+			inw ? " with a window open" : "");
+	}
+}
+
+static unsigned long count_lines(const char *path, const char *what)
+{
+	unsigned long n = 0;
+	char line[1024];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, what) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* RAMFILE's sibling: its name with SUFFIX for ".ram"; static buffer. */
+static const char *sibling(const char *ramfile, const char *suffix)
+{
+	static char path[4096];
+	size_t n = strlen(ramfile);
+
+	if (n < 4 || n + strlen(suffix) >= sizeof(path) || strcmp(ramfile + n - 4, ".ram"))
+		return "/nonexistent";
+	memcpy(path, ramfile, n - 4);
+	strcpy(path + n - 4, suffix);
+	return path;
+}
+
+/* The sentinel's bytes and allocation, to compare with at "files". */
+static char *sentinel_copy;
+static struct stat sentinel_st;
+
+static char *slurp(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+
+	if (fd >= 0 && !fstat(fd, st) && st->st_size > 0 && st->st_size < (64 << 20)) {
+		buf = malloc(st->st_size);
+		if (buf && pread(fd, buf, st->st_size, 0) != st->st_size) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+static const char *sentinel_state(const char *ramfile)
+{
+	struct stat st;
+	char *now = slurp(sibling(ramfile, ".sentinel"), &st);
+	int same = sentinel_copy && now && st.st_size == sentinel_st.st_size &&
+		   st.st_blocks == sentinel_st.st_blocks &&
+		   !memcmp(now, sentinel_copy, st.st_size);
+
+	free(now);
+	return same ? "intact" : "changed";
+}
 
 int main(int argc, char **argv)
 {
@@ -102,11 +248,20 @@ int main(int argc, char **argv)
 	int fd;
 
 	const char *qmp_path = argc > 3 ? argv[3] : NULL;
+	const char *pidfile = argc > 6 ? argv[4] : NULL;
+	struct kill_counts *kc;
+	pid_t killer_pid = 0;
 
-	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: hostchan SOCKET RAMFILE [QMP]\n");
+	if (argc != 3 && argc != 4 && argc != 7) {
+		fprintf(stderr, "usage: hostchan SOCKET RAMFILE [QMP [PIDFILE JOURNAL LOG]]\n");
 		return 2;
 	}
+	kc = mmap(NULL, sizeof(*kc), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (kc == MAP_FAILED) {
+		perror("hostchan: mmap");
+		return 1;
+	}
+	sentinel_copy = slurp(sibling(argv[2], ".sentinel"), &sentinel_st);
 	fd = connect_retry(argv[1]);
 	while ((n = read(fd, &c, 1)) == 1) {
 		if (c == '\r')
@@ -138,6 +293,34 @@ int main(int argc, char **argv)
 
 			snprintf(reply, sizeof(reply), "%s %s\n", line,
 				 qmp(qmp_path, cmd) ? "failed" : "ok");
+		} else if (!strcmp(line, "kill-on") && pidfile && !killer_pid) {
+			kc->kills = kc->in_window = 0;
+			killer_pid = fork();
+			if (!killer_pid) {
+				killer(pidfile, argv[5], kc);
+				_exit(0);
+			}
+			snprintf(reply, sizeof(reply), "kill-on %s\n", killer_pid > 0 ? "ok" : "failed");
+			if (killer_pid < 0)
+				killer_pid = 0;
+		} else if (!strcmp(line, "kill-off") && killer_pid) {
+			kill(killer_pid, SIGTERM);
+			waitpid(killer_pid, NULL, 0);
+			killer_pid = 0;
+			snprintf(reply, sizeof(reply), "kill-off %lu %lu %lu\n", kc->kills,
+				 kc->in_window, count_lines(argv[6], "left a window open"));
+		} else if (!strncmp(line, "log-count ", 10) && argc > 6) {
+			snprintf(reply, sizeof(reply), "log-count %lu\n",
+				 count_lines(argv[6], line + 10));
+		} else if (!strcmp(line, "files")) {
+			struct stat tab;
+
+			if (stat(argv[2], &st) || stat(sibling(argv[2], ".tab"), &tab))
+				snprintf(reply, sizeof(reply), "error %s\n", strerror(errno));
+			else
+				snprintf(reply, sizeof(reply), "files %lld %lld %lld %s\n",
+					 (long long)st.st_size, (long long)st.st_blocks * 512,
+					 (long long)tab.st_blocks * 512, sentinel_state(argv[2]));
 		} else if (!line[0]) {
 			continue;
 		} else {
@@ -145,6 +328,10 @@ int main(int argc, char **argv)
 		}
 		if (write(fd, reply, strlen(reply)) < 0)
 			break;
+	}
+	if (killer_pid) {
+		kill(killer_pid, SIGTERM);
+		waitpid(killer_pid, NULL, 0);
 	}
 	return 0;
 }

@@ -8,7 +8,7 @@
 # gph-vm: swap=1536M
 # gph-vm: append=debug_pagealloc=on transparent_hugepage=never
 . ./tests/lib.sh
-plan 13
+plan 16
 
 [ -n "${swapdev:-}" ] && mkswap "$swapdev" >/dev/null && swapon "$swapdev"
 ok $? "swap on ${swapdev:-(no swap disk)}"
@@ -87,6 +87,28 @@ sed 's/^/# /' /tmp/swapcheck.out
 [ "$rc" = 0 ]
 ok $? "tmpfs file matches after swapoff"
 umount $T
+
+# 7. zram (x86_64 test kernels have CONFIG_ZRAM): a SWP_SYNCHRONOUS_IO
+# device. A fault on a slot with one user skips the swap cache and its
+# read-ahead, and finds a discarded folio only through swap_cache_get_folio
+# (SL1), which removes it there. Fork (slots with two users, so read-ahead
+# fills the swap cache) and shmem (read-ahead always) put folios in the swap
+# cache to be discarded; both must read back intact.
+if [ -e /sys/block/zram0/disksize ]; then
+	echo 256M >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&
+		swapon /dev/zram0
+	ok $? "swap on zram0 (256 MiB)"
+	swap_step "zram: fork and copy on write while paged out" swapcheck fork 48
+	mount -t tmpfs -o size=64M swapfs $T
+	swap_step "zram: tmpfs file mapped shared, MADV_PAGEOUT, then reads, 2 rounds" \
+		swapcheck shmpageout $T/shm 16 2
+	umount $T
+	swapoff /dev/zram0
+else
+	for d in "swap on zram0" "zram: fork" "zram: tmpfs"; do
+		skip "$d" "no zram in this kernel (x86_64 test kernels only)"
+	done
+fi
 
 diag "discards $(stat_of discards) (swap $(stat_of discards_swap)), re-reads $(stat_of rereads) (swap $(stat_of rereads_swap))"
 run_selfcheck

@@ -46,11 +46,12 @@ refused_with() {
 }
 # gph-hostd scenarios: ask the host (tests/vm/hostchan.c on ttyS1).
 host_open() { stty -F /dev/ttyS1 raw -echo 2>/dev/null && exec 3<>/dev/ttyS1; }
-# host_ask blocks|time — print the answer's value; fail if none in 10 s.
+# host_ask REQUEST — print the answer's value (what follows the request's
+# first word, which the answer repeats); fail if none in 10 s.
 host_ask() {
 	echo "$1" >&3
 	read -r -t 10 _hq_key _hq_val <&3 || return 1
-	[ "$_hq_key" = "$1" ] || { diag "host: $_hq_key $_hq_val"; return 1; }
+	[ "$_hq_key" = "${1%% *}" ] || { diag "host: $_hq_key $_hq_val"; return 1; }
 	echo "$_hq_val"
 }
 selfcheck_field() { awk -v k="$1" '$1 == k { print $2 }' /tmp/selfcheck; }
