@@ -15,7 +15,8 @@
  *           random, never UNUSED or VOLATILE (which would let the host
  *           take the guest's own memory, as any guest may do to itself)
  *
- * Prints how many garbage tables it wrote. Exit 0, or 1 on an error.
+ * Each mode ends by writing the template back (with the last beat and the
+ * new generation), for the next. Prints how many garbage tables it wrote. Exit 0, or 1 on an error.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while (now.tv_sec < end.tv_sec ||
 		 (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
+	memcpy(h, &t, sizeof(t));	/* the template, for the next mode */
 	printf("tabgarbage %s: %lu garbage tables in %s s\n", argv[1], written, argv[2]);
 	return 0;
 }
