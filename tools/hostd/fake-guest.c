@@ -13,7 +13,8 @@
  *   count TABLE STATE                print how many frames hold STATE (also busy, discarded)
  *   fill  RAM FIRST COUNT SEED       write a pattern into the frames' pages
  *   check RAM FIRST COUNT SEED       exit 0 if every page holds it; print intact/zero/other
- *   qmp   SOCKET COMMAND             run one QMP command, print its reply
+ *   qmp   SOCKET COMMAND [ARGS]      run one QMP command (ARGS: a JSON object),
+ *                                    print its reply
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -91,10 +92,10 @@ static void pattern(unsigned char *page, unsigned long long frame, unsigned long
 		w[i] = (frame * 0x9e3779b97f4a7c15ull) ^ (seed << 32) ^ i ^ 0x5555aaaa00000001ull;
 }
 
-static int qmp(const char *sock, const char *cmd)
+static int qmp(const char *sock, const char *cmd, const char *args)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char buf[65536], line[512];
+	char buf[65536], line[1024];
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0), got = 0;
 	FILE *f;
 
@@ -104,7 +105,8 @@ static int qmp(const char *sock, const char *cmd)
 	f = fdopen(fd, "r+");
 	if (!fgets(buf, sizeof(buf), f))
 		die("no QMP greeting");
-	snprintf(line, sizeof(line), "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"%s\"}\n", cmd);
+	snprintf(line, sizeof(line), "{\"execute\":\"qmp_capabilities\"}\n"
+		 "{\"execute\":\"%s\"%s%s}\n", cmd, args ? ",\"arguments\":" : "", args ?: "");
 	fputs(line, f);
 	fflush(f);
 	/* Two replies; events in between are skipped. */
@@ -229,7 +231,7 @@ int main(int argc, char **argv)
 		printf("intact=%llu zero=%llu other=%llu\n", intact, zero, other);
 		return zero || other ? 1 : 0;
 	}
-	if (!strcmp(argv[1], "qmp") && argc == 4)
-		return qmp(argv[2], argv[3]);
+	if (!strcmp(argv[1], "qmp") && (argc == 4 || argc == 5))
+		return qmp(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	die("usage: see the source's header comment");
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include "qmp.h"
 #include "table_scan.h"
@@ -29,7 +30,9 @@
 #define MAX_ALLOW_DIRS		16
 #define QMP_TIMEOUT_MS		30000	/* stop drains and flushes block devices */
 #define RECONNECT_MS		500
-#define JOURNAL_MAGIC		0x4a485047u	/* "GPHJ" */
+#define JOURNAL_MAGIC		0x324a5047u	/* "GPJ2": with the QEMU's identity */
+/* The guest beats once a second: a table whose beat stopped this long is stale. */
+#define BEAT_TIMEOUT_US		5000000ull
 
 enum discard_policy { DISCARD_NEVER, DISCARD_PRESSURE, DISCARD_ALWAYS };
 
@@ -66,6 +69,8 @@ struct journal {
 	uint32_t stopped;	/* a window is open: the VM may be stopped by us */
 	uint32_t kind;		/* GPH_UNUSED or GPH_VOLATILE */
 	uint32_t gen;		/* the trusted generation */
+	uint32_t qemu_pid;	/* the QEMU whose VM it is: a window is finished */
+	uint64_t qemu_start;	/* only in that same process (pid and start time) */
 };
 
 struct hostd {
@@ -79,9 +84,15 @@ struct hostd {
 	struct hts_ram_map map;
 	struct hts t;
 	bool have_vm;
+	uint32_t qemu_pid;	/* the QMP peer */
+	uint64_t qemu_start;
+	bool passthrough;	/* a device that pins guest RAM (VFIO): no windows */
+	bool devices_changed;	/* DEVICE_ADDED: look again */
 	/* trust, as the model's hostd */
 	bool trust;
 	uint32_t b0;		/* guest_beat when trust was lost */
+	uint32_t last_beat;	/* guest_beat as last seen, and when it moved */
+	uint64_t beat_moved_us;
 	uint32_t tgen;
 	bool reset_seen, we_stopped;
 	uint64_t nr_resets;	/* RESET and SHUTDOWN events read */
@@ -187,7 +198,7 @@ static const struct argp_option opts[] = {
 	{ "allow-dir", OPT_ALLOW, "DIR", 0, "backend files must resolve to a file under DIR; "
 	  "repeatable (default /dev/shm)", 0 },
 	{ "max-batch", OPT_BATCH, "FRAMES", 0, "frames per window at most; bounds how long "
-	  "the vCPUs stay stopped (default 65536)", 0 },
+	  "the vCPUs stay stopped, 512..16777216 (default 65536)", 0 },
 	{ "stats", OPT_STATS, NULL, 0, "print one line per interval on stdout: time, RAM "
 	  "file allocated bytes, drops, discards, windows, last window's stopped time (us), "
 	  "last scan (us), rejected headers", 0 },
@@ -289,8 +300,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.allow[env.nr_allow++] = arg;
 		break;
 	case OPT_BATCH:
-		if (parse_u64(arg, &v, false) || !v || v > (1u << 24))
-			argp_error(state, "--max-batch=%s: want frames, 1..16777216", arg);
+		/* At least a summary group: a window then always finishes one. */
+		if (parse_u64(arg, &v, false) || v < (1u << GPH_TABLE_GROUP_SHIFT) || v > (1u << 24))
+			argp_error(state, "--max-batch=%s: want frames, %u..16777216", arg,
+				   1u << GPH_TABLE_GROUP_SHIFT);
 		env.max_batch = v;
 		break;
 	case OPT_STATS:
@@ -351,15 +364,20 @@ static int journal_open(struct hostd *d)
 	return 0;
 }
 
-static void journal_write(struct hostd *d, bool stopped, unsigned char kind, uint32_t gen)
+static int journal_write(struct hostd *d, bool stopped, unsigned char kind, uint32_t gen)
 {
 	d->j.magic = JOURNAL_MAGIC;
+	d->j.qemu_pid = d->qemu_pid;
+	d->j.qemu_start = d->qemu_start;
 	d->j.stopped = stopped;
 	d->j.kind = kind;
 	d->j.gen = gen;
 	/* No fsync: only the death of this process matters, not the host's. */
-	if (pwrite(d->jfd, &d->j, sizeof(d->j), 0) != sizeof(d->j))
+	if (pwrite(d->jfd, &d->j, sizeof(d->j), 0) != sizeof(d->j)) {
 		msg_ratelimited("journal write failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* --- the VM, from QMP ---------------------------------------------------- */
@@ -589,6 +607,128 @@ static void vm_close(struct hostd *d)
 	d->have_vm = false;
 }
 
+/* The QMP peer's pid and start time (/proc/PID/stat field 22): which QEMU. */
+static void qemu_identify(struct hostd *d)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	FILE *f;
+	int i;
+
+	d->qemu_pid = 0;
+	d->qemu_start = 0;
+	if (getsockopt(d->q.fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) || cr.pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)cr.pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')'))) {
+			/* ") " then fields 3, 4, ... one space apart; start time is 22 */
+			for (i = 3, p += 2; *p && i < 22; p++)
+				if (*p == ' ')
+					i++;
+			start = strtoull(p, NULL, 10);
+		}
+		fclose(f);
+	}
+	d->qemu_pid = cr.pid;
+	d->qemu_start = start;
+}
+
+/*
+ * Devices that pin guest RAM for DMA: a punched page would be replaced for
+ * the CPU and not for the device. QEMU itself refuses RAM discards beside
+ * them (ram_block_discard_disable). GPH_HOSTD_TEST_PASSTHROUGH adds a type,
+ * for tools/hostd/selftest.sh, which has no VFIO device to show.
+ */
+static bool passthrough_type(const char *type)
+{
+	const char *test = getenv("GPH_HOSTD_TEST_PASSTHROUGH");
+
+	if (!strncmp(type, "child<", 6))
+		type += 6;
+	return !strncmp(type, "vfio", 4) || (test && *test && !strncmp(type, test, strlen(test)));
+}
+
+/* Return: 1 if a passthrough device is there, 0 if not, or a QMP error. */
+static int find_passthrough(struct hostd *d)
+{
+	static const char *const paths[] = { "/machine/peripheral", "/machine/peripheral-anon" };
+	int found = 0;
+
+	for (size_t i = 0; i < 2 && !found; i++) {
+		struct jv *reply = NULL;
+		const struct jv *list;
+		char args[128];
+		int r;
+
+		snprintf(args, sizeof(args), "{\"path\": \"%s\"}", paths[i]);
+		r = qmp_cmd(&d->q, "qom-list", args, &reply, QMP_TIMEOUT_MS);
+		if (r && r != -EREMOTEIO) {
+			jv_free(reply);
+			return r;
+		}
+		list = jv_get(reply, "return");
+		for (size_t k = 0; list && list->type == JV_ARR && k < list->n; k++) {
+			const char *type = jv_str(list->v[k], "type");
+
+			if (type && passthrough_type(type)) {
+				msg("device %s is %s: it pins guest RAM, so punching holes would "
+				    "corrupt what it sees; gph-hostd gives nothing back for this VM",
+				    jv_str(list->v[k], "name") ?: "?", type);
+				found = 1;
+				break;
+			}
+		}
+		jv_free(reply);
+	}
+	return found;
+}
+
+/*
+ * May a window open now? Only while the VM runs (not paused by anyone, not
+ * an incoming migration) and no migration is under way: a punch or a table
+ * write is invisible to migration's dirty tracking. Return: 1, 0, or a QMP
+ * error.
+ */
+static int vm_may_window(struct hostd *d, bool stopped)
+{
+	static const char *const idle[] = { "none", "completed", "failed", "cancelled", NULL };
+	struct jv *reply = NULL;
+	const char *s;
+	int r, ok = 1;
+
+	if (!stopped) {
+		r = qmp_cmd(&d->q, "query-status", NULL, &reply, QMP_TIMEOUT_MS);
+		if (r && r != -EREMOTEIO)
+			goto out;
+		s = jv_str(jv_get(reply, "return"), "status");
+		if (!s || strcmp(s, "running"))
+			ok = 0;
+		jv_free(reply);
+		reply = NULL;
+		if (!ok)
+			return 0;
+	}
+	r = qmp_cmd(&d->q, "query-migrate", NULL, &reply, QMP_TIMEOUT_MS);
+	if (r && r != -EREMOTEIO)
+		goto out;
+	s = jv_str(jv_get(reply, "return"), "status");
+	if (s) {	/* absent before any migration */
+		ok = 0;
+		for (size_t i = 0; idle[i]; i++)
+			ok |= !strcmp(s, idle[i]);
+		if (!ok)
+			vmsg("migration %s: no window", s);
+	}
+	r = 0;
+out:
+	jv_free(reply);
+	return r ? r : ok;
+}
+
 static int vm_open(struct hostd *d)
 {
 	struct jv *reply = NULL;
@@ -627,6 +767,12 @@ static int vm_open(struct hostd *d)
 		vmsg("guest RAM %#" PRIx64 "-%#" PRIx64 " at file offset %#" PRIx64,
 		     d->map.r[i].gpa, d->map.r[i].gpa + d->map.r[i].len - 1, d->map.r[i].off);
 	hts_init(&d->t, d->tab, d->tab_size, d->page_shift, &d->map);
+	qemu_identify(d);
+	r = find_passthrough(d);
+	if (r < 0)
+		return qmp_err(r);
+	d->passthrough = r;
+	d->devices_changed = false;
 	d->have_vm = true;
 	return -1;
 }
@@ -651,11 +797,21 @@ static void on_event(void *ctx, const char *name, const struct jv *m)
 	struct hostd *d = ctx;
 
 	(void)m;
-	if (!strcmp(name, "RESET") || !strcmp(name, "SHUTDOWN")) {
+	if (!strcmp(name, "RESET")) {
 		d->reset_seen = true;
 		d->nr_resets++;
 		distrust(d, name);
 		vmsg("event %s", name);
+	} else if (!strcmp(name, "SHUTDOWN")) {
+		/*
+		 * The guest is going away: QEMU exits, or with -no-shutdown
+		 * waits in "shutdown" for a reset, whose RESET comes then. No
+		 * reset of ours: that would boot a guest that powered off.
+		 */
+		distrust(d, name);
+		vmsg("event %s", name);
+	} else if (!strcmp(name, "DEVICE_ADDED")) {
+		d->devices_changed = true;
 	} else if (!strcmp(name, "STOP")) {
 		d->we_stopped = true;
 	}
@@ -729,11 +885,25 @@ static int cont(struct hostd *d)
 {
 	int r = qmp_cmd(&d->q, "cont", NULL, NULL, QMP_TIMEOUT_MS);
 
-	if (r == -EREMOTEIO) {
-		msg_ratelimited("cont refused by QEMU: the VM stays stopped");
-		r = 0;
-	}
+	/* Refused: keep the journal; the next connection's recovery retries. */
+	if (r == -EREMOTEIO)
+		msg_ratelimited("cont refused by QEMU: the VM stays stopped; trying again");
 	return r;
+}
+
+/* After a window: resume only a VM our stop (or a reset meanwhile) left stopped. */
+static int resume(struct hostd *d)
+{
+	char status[32];
+	int r = status_of(d, status, sizeof(status));
+
+	if (r)
+		return r;
+	/* A reset of a paused VM leaves it in "prelaunch" (QEMU's main loop). */
+	if (!strcmp(status, "paused") || !strcmp(status, "prelaunch"))
+		return cont(d);
+	msg("the VM is %s after a window: not resuming it", status);
+	return 0;
 }
 
 /* A window the last instance left open: docs/hostd.md, "Crash safety". */
@@ -744,10 +914,27 @@ static int recover(struct hostd *d)
 	int r;
 
 	d->reset_seen = d->we_stopped = false;
+	if (d->j.qemu_pid != d->qemu_pid || d->j.qemu_start != d->qemu_start) {
+		/* That QEMU is gone, and its stop with it: a new one is not ours. */
+		msg("journal: the window was in another QEMU (pid %u): nothing to finish",
+		    d->j.qemu_pid);
+		return journal_write(d, false, 0, 0) ? -EIO : 0;
+	}
 	r = status_of(d, status, sizeof(status));
 	if (r)
 		return r;
 	why = hts_header_load(&d->t);
+	if (!strcmp(status, "running") && !why && d->t.hdr.generation == d->j.gen &&
+	    hts_count_busy(&d->t)) {
+		/* Resumed by someone else with frames still BUSY: stop again. */
+		r = qmp_cmd(&d->q, "stop", NULL, NULL, QMP_TIMEOUT_MS);
+		if (r)
+			return r == -EREMOTEIO ? -EAGAIN : r;
+		r = status_of(d, status, sizeof(status));
+		if (r)
+			return r;
+		why = hts_header_load(&d->t);
+	}
 	if (!strcmp(status, "paused") && d->t.hdr.generation == d->j.gen) {
 		struct hts_result res;
 
@@ -771,6 +958,7 @@ static int recover(struct hostd *d)
 			msg("journal: a late stop after a reset, yet %" PRIu64 " frames BUSY", busy);
 		r = cont(d);
 	} else if (!strcmp(status, "prelaunch")) {
+		/* Our stop, then a reset: that reset may have come before a punch. */
 		r = force_reset(d);
 		if (!r)
 			r = cont(d);
@@ -779,8 +967,7 @@ static int recover(struct hostd *d)
 	}
 	if (r)
 		return r;
-	journal_write(d, false, 0, 0);
-	return 0;
+	return journal_write(d, false, 0, 0) ? -EIO : 0;
 }
 
 /* One stop window over one batch of one kind: the model's hostd, step by step. */
@@ -791,7 +978,9 @@ static int window(struct hostd *d, unsigned char kind, size_t n)
 	const char *why;
 	int r;
 
-	journal_write(d, true, kind, d->tgen);
+	/* Without the journal a kill -9 would leave the VM stopped: no window. */
+	if (journal_write(d, true, kind, d->tgen))
+		return 0;
 	d->reset_seen = d->we_stopped = false;
 	t0 = now_us();
 	r = qmp_cmd(&d->q, "stop", NULL, NULL, QMP_TIMEOUT_MS);
@@ -801,6 +990,12 @@ static int window(struct hostd *d, unsigned char kind, size_t n)
 		vmsg("window aborted: %s", r ? "stop refused" : "a reset came before stop's reply");
 		goto resume;
 	}
+	/* A migration started since the check before the stop? */
+	r = vm_may_window(d, true);
+	if (r < 0)
+		return r;
+	if (!r)
+		goto resume;
 	why = hts_header_load(&d->t);
 #ifndef HOSTD_BREAK_TRUST
 	if (why || d->t.hdr.generation != d->tgen || !(d->t.hdr.guest_flags & GPH_GUEST_ENABLED)) {
@@ -835,9 +1030,9 @@ static int window(struct hostd *d, unsigned char kind, size_t n)
 	}
 resume:
 	if (d->we_stopped) {
-		r = cont(d);
+		r = resume(d);
 		if (r)
-			return r;
+			return r;	/* the journal stays: the next connection retries */
 	}
 	d->last_window_us = now_us() - t0;
 	d->window_us_total += d->last_window_us;
@@ -882,6 +1077,15 @@ static int tick(struct hostd *d)
 	r = qmp_poll_events(&d->q, 0);
 	if (r)
 		return r;
+	if (d->devices_changed && !d->passthrough) {
+		d->devices_changed = false;
+		r = find_passthrough(d);
+		if (r < 0)
+			return r;
+		d->passthrough = r;
+	}
+	if (d->passthrough)
+		return 0;
 	why = hts_header_load(&d->t);
 	if (why) {
 		msg_ratelimited("table header refused: %s (%" PRIu64 " so far)", why,
@@ -896,6 +1100,8 @@ static int tick(struct hostd *d)
 #endif
 			return 0;
 		d->trust = true;
+		d->last_beat = h->guest_beat;
+		d->beat_moved_us = t0;
 		d->tgen = h->generation;
 		/* Summary bits an earlier instance took may be lost: one full pass. */
 		hts_mark_all(&d->t);
@@ -904,6 +1110,17 @@ static int tick(struct hostd *d)
 	}
 	if (h->generation != d->tgen || !(h->guest_flags & GPH_GUEST_ENABLED)) {
 		distrust(d, "generation or ENABLED changed");
+		return 0;
+	}
+	/*
+	 * A kernel that stopped beating (paused, hung, or replaced without a
+	 * reset, as kexec does) may not own these states any more.
+	 */
+	if (h->guest_beat != d->last_beat) {
+		d->last_beat = h->guest_beat;
+		d->beat_moved_us = t0;
+	} else if (t0 - d->beat_moved_us > BEAT_TIMEOUT_US) {
+		distrust(d, "the guest's beat stopped");
 		return 0;
 	}
 	__atomic_fetch_or(&((struct gph_table_header *)d->tab)->host_flags,
@@ -915,7 +1132,14 @@ static int tick(struct hostd *d)
 	}
 	d->last_scan_us = now_us() - t0;
 	d->scan_us_total += d->last_scan_us;
-	return n ? window(d, kind, n) : 0;
+	if (!n)
+		return 0;
+	r = vm_may_window(d, false);
+	if (r <= 0) {
+		hts_mark_all(&d->t);	/* the candidates' summary bits were taken */
+		return r;
+	}
+	return window(d, kind, n);
 }
 
 static void stats_line(struct hostd *d)

@@ -9,7 +9,10 @@
 # intact; after a system_reset from the second monitor, with the beat held,
 # gph-hostd punches nothing (the table is stale) and trusts it again at the
 # next beat; a journal left by a killed gph-hostd (VM paused with BUSY
-# frames, or reset while paused) is finished and the VM continued; with
+# frames, or reset while paused) is finished and the VM continued, and one
+# left in another QEMU is ignored; no window while a migration runs, nor for
+# a VM with a passthrough device (GPH_HOSTD_TEST_PASSTHROUGH names the
+# ivshmem device so, as no VFIO device can be made here); with
 # --exit-when-gone it leaves when QEMU quits. TAP on stdout; exit 1 on failure, 4 (skip) without QEMU.
 #
 # HOSTD=path runs another gph-hostd build (to check that this test fails
@@ -44,11 +47,12 @@ wait_for() {
 	return 1
 }
 fg() { "$bin/gph-fake-guest" "$@"; }
+running() { fg qmp "$tmp/qmp2.sock" query-status | grep -q '"status": "running"'; }
 
 command -v qemu-system-x86_64 >/dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
 make -s -C "$top" hostd >&2 || { echo "1..0 # build failed"; exit 1; }
 hostd=${HOSTD:-$bin/gph-hostd}
-echo "1..12"
+echo "1..15"
 
 "$hostd" --qmp=/nonexistent --discard-volatile=bogus >"$tmp/bad.out" 2>&1
 rc=$?
@@ -58,7 +62,7 @@ ok $? "a bad option is refused with exit 1 and says what it wants (rc $rc)"
 qemu-system-x86_64 -M pc -accel tcg -m 1G -display none -nodefaults \
 	-object memory-backend-file,id=ram0,size=1G,mem-path="$ram",share=on -machine memory-backend=ram0 \
 	-object memory-backend-file,id=gphtab,size=512K,mem-path="$tab",share=on \
-	-device ivshmem-plain,memdev=gphtab \
+	-device ivshmem-plain,memdev=gphtab,master=on \
 	-qmp unix:"$tmp/qmp.sock",server=on,wait=off -qmp unix:"$tmp/qmp2.sock",server=on,wait=off \
 	>"$tmp/qemu.log" 2>&1 &
 qemu_pid=$!
@@ -79,10 +83,13 @@ before=$(blocks)
 	>"$tmp/stats" 2>"$tmp/hostd.log" &
 hostd_pid=$!
 dropped() { [ "$(($1 - $(blocks)))" -ge "$(($2 * 8 * 99 / 100))" ]; }
-wait_for 10 dropped "$before" $NU
+# all N frames from F read back as zeroes (punched)
+punched() { [[ "$(fg check "$ram" "$1" "$2" 0 2>/dev/null)" == *" zero=$2 "* ]]; }
+wait_for 10 punched $U $NU
 after=$(blocks)
-[ $((before - after)) -ge $((NU * 8 * 99 / 100)) ]
-ok $? "RAM file's st_blocks dropped by the UNUSED frames: $before -> $after (want >= $((NU * 8 * 99 / 100)) fewer)"
+# QEMU's firmware may still be allocating meanwhile: 95 % of the frames.
+[ $((before - after)) -ge $((NU * 8 * 95 / 100)) ] && punched $U $NU
+ok $? "UNUSED frames punched, RAM file's st_blocks dropped: $before -> $after (want >= $((NU * 8 * 95 / 100)) fewer)"
 
 fg check "$ram" $S $NS 7 >"$tmp/check" 2>&1
 ok $? "STABLE frames' content intact: $(cat "$tmp/check")"
@@ -117,6 +124,26 @@ fg check "$ram" $R $NR 9 >"$tmp/check" 2>&1
 [ "$(grep -c 'trusting the table' "$tmp/hostd.log")" -ge 2 ] && grep -q 'zero=2048' "$tmp/check"
 ok $? "trusted again at the next beat, and dropped them: $(cat "$tmp/check")"
 
+# A migration under way (to a pipe, throttled to 1 byte/s): no window, as
+# punches and table writes escape its dirty tracking; after migrate_cancel,
+# the frames go.
+M=87040 NM=1024
+fg qmp "$tmp/qmp2.sock" migrate-set-parameters '{"max-bandwidth": 1}' >/dev/null
+fg qmp "$tmp/qmp2.sock" migrate '{"uri": "exec:cat >/dev/null"}' >/dev/null
+fg fill "$ram" $M $NM 11
+fg mark "$tab" $M $NM unused
+sleep 1.5
+fg check "$ram" $M $NM 11 >"$tmp/check" 2>&1
+intact=$?
+mig=$(fg qmp "$tmp/qmp2.sock" query-migrate | grep -o '"status": "[a-z-]*"' | head -1)
+fg qmp "$tmp/qmp2.sock" migrate_cancel >/dev/null
+held=$(blocks)
+wait_for 5 dropped "$held" $NM
+fg check "$ram" $M $NM 11 >"$tmp/check2" 2>&1
+[ $intact -eq 0 ] && [ "$mig" = '"status": "active"' ] && grep -q "zero=$NM" "$tmp/check2"
+ok $? "migration $mig: $NM UNUSED frames kept ($(cat "$tmp/check")); after migrate_cancel dropped ($(cat "$tmp/check2"))"
+wait_for 5 running
+
 status=$(fg qmp "$tmp/qmp2.sock" query-status)
 echo "$status" | grep -q '"status": "running"'
 ok $? "the VM runs: $status"
@@ -129,13 +156,19 @@ hostd_pid=
 ok $? "SIGTERM: gph-hostd exits 0 ($rc), the VM still runs"
 
 # A killed gph-hostd's journal: a window open, frames BUSY, the VM paused.
-journal() { printf 'GPHJ\x01\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00' >"$tmp/selftest.journal"; }
+# Its layout: magic "GPJ2", stopped, kind, generation, QEMU's pid (u32 each),
+# then QEMU's start time (u64, /proc/PID/stat field 22, 8-aligned).
+journal() { # journal [PID]
+	local pid=${1:-$qemu_pid} start
+	start=$(sed 's/.*) //' "/proc/$qemu_pid/stat" | cut -d' ' -f20)
+	perl -e 'print pack("a4VVVVVQ<", "GPJ2", 1, 1, 1, $ARGV[0], 0, $ARGV[1])' "$pid" "$start" \
+		>"$tmp/selftest.journal"
+}
 start_hostd() {
 	"$hostd" --qmp="$tmp/qmp.sock" --name=selftest --state-dir="$tmp" -v "$@" \
 		>>"$tmp/stats" 2>>"$tmp/hostd.log" &
 	hostd_pid=$!
 }
-running() { fg qmp "$tmp/qmp2.sock" query-status | grep -q '"status": "running"'; }
 P=89600 NP=512
 fg fill "$ram" $P $NP 10
 fg poke "$tab" $P $NP busy
@@ -158,6 +191,30 @@ wait_for 5 running
 running && [ "$prelaunch" = '"status": "prelaunch"' ] && grep -q 'resetting the VM again' "$tmp/hostd.log"
 ok $? "journal, VM reset while paused ($prelaunch): system_reset, then cont: VM runs"
 
+kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+journal 1	# another QEMU's: this paused VM is not gph-hostd's to resume
+fg qmp "$tmp/qmp2.sock" stop >/dev/null
+start_hostd
+wait_for 5 grep -q 'window was in another QEMU' "$tmp/hostd.log"
+found=$?
+sleep 0.5
+status=$(fg qmp "$tmp/qmp2.sock" query-status | grep -o '"status": "[a-z]*"')
+[ $found -eq 0 ] && [ "$status" = '"status": "paused"' ]
+ok $? "journal of another QEMU: ignored, the paused VM left paused ($status)"
+kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+fg qmp "$tmp/qmp2.sock" cont >/dev/null
+
+# A passthrough device: gph-hostd says so and gives nothing back.
+V=93184 NV=1024
+fg fill "$ram" $V $NV 12
+fg mark "$tab" $V $NV unused
+GPH_HOSTD_TEST_PASSTHROUGH=ivshmem start_hostd
+wait_for 5 grep -q 'it pins guest RAM' "$tmp/hostd.log"
+found=$?
+sleep 1.5
+fg check "$ram" $V $NV 12 >"$tmp/check" 2>&1
+[ $found -eq 0 ] && grep -q "zero=0" "$tmp/check"
+ok $? "a passthrough device (ivshmem, named so for the test): refused, nothing punched ($(cat "$tmp/check"))"
 kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
 start_hostd --exit-when-gone
 sleep 0.5
