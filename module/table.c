@@ -21,6 +21,7 @@
 #include <linux/nmi.h>
 #include <linux/page_states.h>
 #include <linux/pci.h>
+#include <linux/reboot.h>
 #include <linux/sched/clock.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -241,6 +242,23 @@ static void gph_table_beat_fn(struct work_struct *work)
 	schedule_delayed_work(&gph_table_beat, msecs_to_jiffies(GPH_TABLE_BEAT_MS));
 }
 
+/*
+ * A reboot, and kexec (kernel_kexec() runs the reboot notifiers too), hands
+ * the frames to a kernel that does not know these states: tell the host
+ * they are no longer current before it happens. gph-hostd also distrusts a
+ * table whose beat stops; a crash kexec (kdump) runs only here, in memory
+ * that was never free.
+ */
+static int gph_table_reboot(struct notifier_block *nb, unsigned long action, void *data)
+{
+	WRITE_ONCE(gph_table.hdr->guest_flags, 0);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block gph_table_reboot_nb = {
+	.notifier_call = gph_table_reboot,
+};
+
 /* --- start and stop -------------------------------------------------------- */
 
 static int gph_table_start(unsigned long nr_frames)
@@ -289,6 +307,7 @@ static int gph_table_start(unsigned long nr_frames)
 	/* Publish the header before the host may look at the states. */
 	smp_store_release(&hdr->guest_flags, GPH_GUEST_ATTACHED);
 	if (gph_table.pdev) {
+		register_reboot_notifier(&gph_table_reboot_nb);
 		pr_info("host: hostd (ivshmem %s, %llu KiB)\n", pci_name(gph_table.pdev),
 			(u64)gph_table.region_size >> 10);
 	} else {
@@ -321,6 +340,8 @@ static void gph_table_stop(void)
 	cancel_delayed_work_sync(&gph_table_beat);
 	if (!gph_table.pdev)
 		gph_emul_stop();
+	else
+		unregister_reboot_notifier(&gph_table_reboot_nb);
 	WRITE_ONCE(gph_table.hdr->guest_flags, 0);
 	gph_table_free();
 	gph_table_put_pdev();
