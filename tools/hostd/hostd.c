@@ -454,7 +454,8 @@ static int open_backend(struct hostd *d, const char *id, int *fd, uint64_t *size
 		    "and the guest's table is invisible; use share=on", id);
 		goto out;
 	}
-	*fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO or device put there must not block the open. */
+	*fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (*fd < 0) {
 		msg("/objects/%s: cannot open %s: %s%s", id, path, strerror(errno),
 		    errno == EISDIR ? " (mem-path must name a file, not a directory)" : "");
@@ -475,6 +476,15 @@ static int open_backend(struct hostd *d, const char *id, int *fd, uint64_t *size
 	if (fstat(*fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != *size) {
 		msg("/objects/%s: %s is not a regular file of the backend's size %" PRIu64,
 		    id, real, *size);
+		goto out;
+	}
+	/*
+	 * One gph-hostd per file, whatever --name each was given: two would
+	 * open windows into each other's. (QEMU locks image files with OFD
+	 * locks, not memory backends, and flock() is apart from those.)
+	 */
+	if (flock(*fd, LOCK_EX | LOCK_NB)) {
+		msg("/objects/%s: %s is locked: another gph-hostd serves it", id, real);
 		goto out;
 	}
 	vmsg("/objects/%s: %s, %" PRIu64 " bytes, share=on", id, real, *size);
@@ -1174,10 +1184,15 @@ static void metrics(struct hostd *d)
 	};
 	char tmp[PATH_MAX];
 	FILE *f;
+	int fd;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", env.metrics_file) >= (int)sizeof(tmp))
 		return;
-	f = fopen(tmp, "we");
+	/* Not through a symlink someone left at PATH.tmp. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f && fd >= 0)
+		close(fd);
 	if (!f) {
 		msg_ratelimited("cannot write %s: %s", tmp, strerror(errno));
 		return;

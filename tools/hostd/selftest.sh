@@ -52,7 +52,7 @@ running() { fg qmp "$tmp/qmp2.sock" query-status | grep -q '"status": "running"'
 command -v qemu-system-x86_64 >/dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
 make -s -C "$top" hostd >&2 || { echo "1..0 # build failed"; exit 1; }
 hostd=${HOSTD:-$bin/gph-hostd}
-echo "1..15"
+echo "1..16"
 
 "$hostd" --qmp=/nonexistent --discard-volatile=bogus >"$tmp/bad.out" 2>&1
 rc=$?
@@ -102,6 +102,11 @@ ok $? "dropped frames released UNUSED ($unused of $NU), none left BUSY ($busy)"
 rc=$?
 [ $rc -eq 1 ] && grep -q 'another gph-hostd' "$tmp/second.out"
 ok $? "a second gph-hostd for the VM refuses (rc $rc: $(head -1 "$tmp/second.out"))"
+# ... also under another name, through the other monitor: the RAM file is locked.
+timeout 10 "$hostd" --qmp="$tmp/qmp2.sock" --name=other --state-dir="$tmp" >"$tmp/second.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q 'is locked: another gph-hostd serves it' "$tmp/second.out"
+ok $? "... and one under another name refuses too (rc $rc: $(grep -m1 locked "$tmp/second.out"))"
 
 # A reset while the beat stands still: the table is stale. The "firmware"
 # writes frames the stale table calls UNUSED; gph-hostd must not punch them.
