@@ -617,6 +617,18 @@ static void vm_close(struct hostd *d)
 	d->have_vm = false;
 }
 
+static int status_of(struct hostd *d, char *buf, size_t size)
+{
+	struct jv *reply = NULL;
+	const char *s;
+	int r = qmp_cmd(&d->q, "query-status", NULL, &reply, QMP_TIMEOUT_MS);
+
+	s = jv_str(jv_get(reply, "return"), "status");
+	snprintf(buf, size, "%s", s ?: "unknown");
+	jv_free(reply);
+	return r == -EREMOTEIO ? 0 : r;
+}
+
 /* The QMP peer's pid and start time (/proc/PID/stat field 22): which QEMU. */
 static void qemu_identify(struct hostd *d)
 {
@@ -707,20 +719,14 @@ static int vm_may_window(struct hostd *d, bool stopped)
 {
 	static const char *const idle[] = { "none", "completed", "failed", "cancelled", NULL };
 	struct jv *reply = NULL;
+	char status[32];
 	const char *s;
 	int r, ok = 1;
 
 	if (!stopped) {
-		r = qmp_cmd(&d->q, "query-status", NULL, &reply, QMP_TIMEOUT_MS);
-		if (r && r != -EREMOTEIO)
-			goto out;
-		s = jv_str(jv_get(reply, "return"), "status");
-		if (!s || strcmp(s, "running"))
-			ok = 0;
-		jv_free(reply);
-		reply = NULL;
-		if (!ok)
-			return 0;
+		r = status_of(d, status, sizeof(status));
+		if (r || strcmp(status, "running"))
+			return r;
 	}
 	r = qmp_cmd(&d->q, "query-migrate", NULL, &reply, QMP_TIMEOUT_MS);
 	if (r && r != -EREMOTEIO)
@@ -859,18 +865,6 @@ static void publish(struct hostd *d, unsigned char kind, uint64_t n)
 		__atomic_fetch_add(&h->host_dropped, n, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_add(&h->host_discarded, n, __ATOMIC_RELAXED);
-}
-
-static int status_of(struct hostd *d, char *buf, size_t size)
-{
-	struct jv *reply = NULL;
-	const char *s;
-	int r = qmp_cmd(&d->q, "query-status", NULL, &reply, QMP_TIMEOUT_MS);
-
-	s = jv_str(jv_get(reply, "return"), "status");
-	snprintf(buf, size, "%s", s ?: "unknown");
-	jv_free(reply);
-	return r == -EREMOTEIO ? 0 : r;
 }
 
 /* system_reset is a request: wait for the reset itself. */

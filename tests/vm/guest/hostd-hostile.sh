@@ -14,17 +14,7 @@ host_open
 ok $? "host channel on ttyS1"
 load_gph host=auto
 ok $? "insmod gph.ko host=auto"
-settle() {
-	_prev=0
-	for _i in $(seq 20); do
-		_b=$(host_ask blocks) || return 1
-		[ "$_b" = "$_prev" ] && break
-		_prev=$_b
-		sleep 0.5
-	done
-	echo "$_b"
-}
-settle >/dev/null
+host_settle 20 >/dev/null
 unload_gph
 ok $? "rmmod gph (every frame stable again)"
 # Touch most of the guest's memory, so that the RAM file holds it: a punch

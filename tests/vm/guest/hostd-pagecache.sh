@@ -24,18 +24,7 @@ dmesg | grep -q "gph: table: host: hostd (ivshmem "
 ok $? "host=auto found the ivshmem device"
 
 kib() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
-# settle: the RAM file's allocated bytes once they stop changing (10 s at most).
-settle() {
-	_prev=0
-	for _i in $(seq 20); do
-		_b=$(host_ask blocks) || return 1
-		[ "$_b" = "$_prev" ] && break
-		_prev=$_b
-		sleep 0.5
-	done
-	echo "$_b"
-}
-base=$(settle)
+base=$(host_settle 20)
 cached0=$(kib Cached)
 diag "RAM file before the reads: $((base >> 20)) MiB allocated, page cache $((cached0 >> 10)) MiB"
 

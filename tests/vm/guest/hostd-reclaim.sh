@@ -17,17 +17,7 @@ dmesg | grep -q "gph: table: host: hostd (ivshmem "
 ok $? "host=auto found the ivshmem device: $(dmesg | grep -o 'host: hostd.*' | head -1)"
 
 # Wait until the file stops shrinking: hostd trusts the table after a beat.
-settle() {
-	_prev=0
-	for _i in $(seq 60); do
-		_b=$(host_ask blocks) || return 1
-		[ "$_b" = "$_prev" ] && { echo "$_b"; return 0; }
-		_prev=$_b
-		sleep 0.5
-	done
-	echo "$_b"
-}
-base=$(settle)
+base=$(host_settle 60)
 used=$(awk '/^MemTotal/ { t = $2 } /^MemFree/ { f = $2 } END { print (t - f) * 1024 }' /proc/meminfo)
 diag "RAM file after load: $((base >> 20)) MiB allocated; the guest uses $((used >> 20)) MiB"
 [ -n "$base" ] && [ "$base" -le $((used + used / 5 + (48 << 20))) ]

@@ -54,6 +54,18 @@ host_ask() {
 	[ "$_hq_key" = "${1%% *}" ] || { diag "host: $_hq_key $_hq_val"; return 1; }
 	echo "$_hq_val"
 }
+# host_settle TRIES — the RAM file's allocated bytes once two reads 0.5 s
+# apart agree (the last read after TRIES of them).
+host_settle() {
+	_prev=0
+	for _i in $(seq "$1"); do
+		_b=$(host_ask blocks) || return 1
+		[ "$_b" = "$_prev" ] && break
+		_prev=$_b
+		sleep 0.5
+	done
+	echo "$_b"
+}
 selfcheck_field() { awk -v k="$1" '$1 == k { print $2 }' /tmp/selfcheck; }
 run_selfcheck() { cat /sys/kernel/debug/gph/selfcheck >/tmp/selfcheck; }
 arch() { uname -m; }
