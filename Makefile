@@ -14,7 +14,7 @@ $(error ARCH=$(ARCH) is not supported; use ARCH=x86_64 or ARCH=s390x)
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: help deps kernel module bpf tools all image unit check check-full demo bench hostd fuzz-hostd clean
+.PHONY: help deps kernel module bpf tools all image unit check check-full demo bench bench-host hostd fuzz-hostd clean
 
 help:
 	@echo 'make deps               install missing host packages (apt, by name)'
@@ -26,6 +26,7 @@ help:
 	@echo 'make check-full         unit tests, then every VM scenario on both arches'
 	@echo 'make unit               host-built unit tests only'
 	@echo 'make bench              page-fault benchmark: unpatched vs patched vs gph.ko (x86_64)'
+	@echo 'make bench-host         what the host gets back: gph-hostd vs virtio-balloon free page reporting (x86_64)'
 	@echo 'make hostd              the host agent build/host/gph-hostd (and its test helpers)'
 	@echo 'make fuzz-hostd         fuzz gph-hostd'"'"'s table handling for FUZZ_SECONDS (default 600)'
 	@echo 'make clean              remove build/ (cached kernels stay)'
@@ -62,6 +63,9 @@ demo: image
 
 bench: deps
 	@bench/run
+
+bench-host: deps
+	@bench/host-run
 
 # gph-hostd runs on the host: built with the host's gcc, never cross-compiled.
 HOST := $(BUILD)/host

@@ -11,7 +11,7 @@ PKGS=(
 	clang llvm libbpf-dev bpftool zlib1g-dev pkg-config libclang-rt-14-dev
 	qemu-system-x86 qemu-system-misc qemu-user
 	busybox-static cpio e2fsprogs xz-utils kmod openssl
-	spin libvirt-clients
+	spin libvirt-clients gnuplot-nox
 )
 
 missing=()

@@ -27,6 +27,12 @@
  *                   (RAMFILE with .tab for .ram), and whether the sentinel
  *                   (.sentinel for .ram, made by the runner, read at start)
  *                   is "intact" or "changed"
+ *   sample-on    -> "sample-on ok": every 100 ms, append "NS BYTES" (host
+ *                   CLOCK_MONOTONIC, RAMFILE's allocated bytes) to the
+ *                   samples file (.samples for .ram), until sample-off
+ *   sample-off   -> "sample-off N": N samples written
+ *   mark NAME    -> "mark NS": append "NS mark NAME" to the samples file
+ *                   (make bench-host: where each workload starts and frees)
  *
  * Anything else gets "error unknown request". Connects when QEMU has made
  * the socket (retrying for 60 s) and exits 0 when the guest side closes.
@@ -112,7 +118,7 @@ static int qmp(const char *qmp_path, const char *cmd)
 /* --- kill -9 gph-hostd ------------------------------------------------------ */
 
 struct kill_counts {
-	unsigned long kills, in_window;
+	unsigned long kills, in_window, samples;
 };
 
 static pid_t read_pid(const char *pidfile)
@@ -204,6 +210,50 @@ static const char *sibling(const char *ramfile, const char *suffix)
 	return path;
 }
 
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Append one line to the samples file (O_APPEND: sampler and marks mix). */
+static void sample_line(const char *ramfile, const char *line)
+{
+	int fd = open(sibling(ramfile, ".samples"), O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	if (fd < 0)
+		return;
+	if (write(fd, line, strlen(line)) < 0)
+		perror("hostchan: samples");
+	close(fd);
+}
+
+/* The sampler: a child writing "NS BYTES" every 100 ms until SIGTERM. */
+static void sampler(const char *ramfile, unsigned long *count)
+{
+	struct timespec next;
+	char line[64];
+	struct stat st;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		if (!stat(ramfile, &st)) {
+			snprintf(line, sizeof(line), "%lld %lld\n", now_ns(),
+				 (long long)st.st_blocks * 512);
+			sample_line(ramfile, line);
+			(*count)++;
+		}
+		next.tv_nsec += 100000000;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_nsec -= 1000000000;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+}
+
 /* The sentinel's bytes and allocation, to compare with at "files". */
 static char *sentinel_copy;
 static struct stat sentinel_st;
@@ -250,7 +300,7 @@ int main(int argc, char **argv)
 	const char *qmp_path = argc > 3 ? argv[3] : NULL;
 	const char *pidfile = argc > 6 ? argv[4] : NULL;
 	struct kill_counts *kc;
-	pid_t killer_pid = 0;
+	pid_t killer_pid = 0, sampler_pid = 0;
 
 	if (argc != 3 && argc != 4 && argc != 7) {
 		fprintf(stderr, "usage: hostchan SOCKET RAMFILE [QMP [PIDFILE JOURNAL LOG]]\n");
@@ -321,6 +371,28 @@ int main(int argc, char **argv)
 				snprintf(reply, sizeof(reply), "files %lld %lld %lld %s\n",
 					 (long long)st.st_size, (long long)st.st_blocks * 512,
 					 (long long)tab.st_blocks * 512, sentinel_state(argv[2]));
+		} else if (!strcmp(line, "sample-on") && !sampler_pid) {
+			kc->samples = 0;
+			sampler_pid = fork();
+			if (!sampler_pid) {
+				sampler(argv[2], &kc->samples);
+				_exit(0);
+			}
+			snprintf(reply, sizeof(reply), "sample-on %s\n", sampler_pid > 0 ? "ok" : "failed");
+			if (sampler_pid < 0)
+				sampler_pid = 0;
+		} else if (!strcmp(line, "sample-off") && sampler_pid) {
+			kill(sampler_pid, SIGTERM);
+			waitpid(sampler_pid, NULL, 0);
+			sampler_pid = 0;
+			snprintf(reply, sizeof(reply), "sample-off %lu\n", kc->samples);
+		} else if (!strncmp(line, "mark ", 5) && line[5]) {
+			char m[192];
+			long long t = now_ns();
+
+			snprintf(m, sizeof(m), "%lld mark %s\n", t, line + 5);
+			sample_line(argv[2], m);
+			snprintf(reply, sizeof(reply), "mark %lld\n", t);
 		} else if (!line[0]) {
 			continue;
 		} else {
@@ -332,6 +404,10 @@ int main(int argc, char **argv)
 	if (killer_pid) {
 		kill(killer_pid, SIGTERM);
 		waitpid(killer_pid, NULL, 0);
+	}
+	if (sampler_pid) {
+		kill(sampler_pid, SIGTERM);
+		waitpid(sampler_pid, NULL, 0);
 	}
 	return 0;
 }
