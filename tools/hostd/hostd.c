@@ -517,7 +517,32 @@ static int cmp_range(const void *a, const void *b)
  *     0000000000000000-00000000000bffff (prio 0, ram): ram0
  *     0000000000100000-00000000bfffffff (prio 0, ram): ram0 @0000000000100000
  *     0000000100000000-000000013fffffff (prio 0, ram): ram0 @00000000c0000000
+ *
+ * The legacy range 0xa0000-0xfffff is never taken, whatever the view says:
+ * it is VGA memory, shadowed ROM and, on -M pc, SMRAM, which firmware uses
+ * in System Management Mode and no OS ever frees. (q35's TSEG, the other
+ * SMRAM, leaves the view once the firmware enables it; see read_ram_map.)
  */
+#define LEGACY_START 0xa0000ull
+#define LEGACY_END 0x100000ull
+
+static int map_add(struct hts_ram_map *map, size_t *cap, uint64_t gpa, uint64_t len, uint64_t off)
+{
+	if (!len)
+		return 0;
+	if (map->nr == *cap) {
+		struct hts_range *nr;
+
+		*cap = *cap ? *cap * 2 : 8;
+		nr = realloc(map->r, *cap * sizeof(*nr));
+		if (!nr)
+			return -ENOMEM;
+		map->r = nr;
+	}
+	map->r[map->nr++] = (struct hts_range){ gpa, len, off };
+	return 0;
+}
+
 int hostd_parse_mtree(const char *text, const char *id, uint64_t file_size,
 		      unsigned int page_shift, struct hts_ram_map *map)
 {
@@ -576,16 +601,18 @@ int hostd_parse_mtree(const char *text, const char *id, uint64_t file_size,
 			    " beyond the file: ignored", id, start, end - start, off);
 			continue;
 		}
-		if (map->nr == cap) {
-			struct hts_range *nr;
+		/* Up to two pieces: below and above the legacy range. */
+		if (start < LEGACY_END && end > LEGACY_START) {
+			uint64_t lo = start < LEGACY_START ? LEGACY_START - start : 0;
+			uint64_t hi = end > LEGACY_END ? LEGACY_END : end;
 
-			cap = cap ? cap * 2 : 8;
-			nr = realloc(map->r, cap * sizeof(*nr));
-			if (!nr)
+			if (map_add(map, &cap, start, lo, off) ||
+			    map_add(map, &cap, hi, end - hi, off + (hi - start)))
 				return -ENOMEM;
-			map->r = nr;
+			continue;
 		}
-		map->r[map->nr++] = (struct hts_range){ start, end - start, off };
+		if (map_add(map, &cap, start, end - start, off))
+			return -ENOMEM;
 	}
 	qsort(map->r, map->nr, sizeof(*map->r), cmp_range);
 	for (size_t i = 1; i < map->nr; i++)
@@ -593,6 +620,46 @@ int hostd_parse_mtree(const char *text, const char *id, uint64_t file_size,
 			return -EINVAL;	/* a flat view does not overlap */
 	map->file_size = file_size;
 	return map->nr ? 0 : -ENOENT;
+}
+
+/*
+ * The guest-physical -> file-offset map, from QEMU's flat view. Read at
+ * connect, and again each time the table is trusted: by then the firmware
+ * has run, and q35's TSEG (SMRAM at the top of low memory, which the
+ * firmware enables and locks) shows as "tseg-blackhole", not as RAM, so a
+ * guest cannot have hostd zero its SMM handler. Returns -1, or a serve()
+ * result.
+ */
+static int read_ram_map(struct hostd *d)
+{
+	struct hts_ram_map map = { 0 };
+	char args[64];
+	const char *text;
+	struct jv *reply = NULL;
+	int r;
+
+	snprintf(args, sizeof(args), "{\"command-line\": \"info mtree -f\"}");
+	r = qmp_cmd(&d->q, "human-monitor-command", args, &reply, QMP_TIMEOUT_MS);
+	if (r) {
+		jv_free(reply);
+		return r == -EREMOTEIO ? SERVE_FATAL : qmp_err(r);
+	}
+	text = jv_str(reply, "return");
+	r = text ? hostd_parse_mtree(text, env.ram_id, d->ram_size, d->page_shift, &map) : -EPROTO;
+	jv_free(reply);
+	if (r) {
+		free(map.r);
+		msg("info mtree -f: no RAM of backend %s in address space \"memory\" (%s)",
+		    env.ram_id, strerror(-r));
+		return SERVE_FATAL;
+	}
+	/* hts holds &d->map: change it in place. */
+	free(d->map.r);
+	d->map = map;
+	for (size_t i = 0; i < d->map.nr; i++)
+		vmsg("guest RAM %#" PRIx64 "-%#" PRIx64 " at file offset %#" PRIx64,
+		     d->map.r[i].gpa, d->map.r[i].gpa + d->map.r[i].len - 1, d->map.r[i].off);
+	return -1;
 }
 
 static void vm_close(struct hostd *d)
@@ -747,9 +814,6 @@ out:
 
 static int vm_open(struct hostd *d)
 {
-	struct jv *reply = NULL;
-	const char *text;
-	char args[64];
 	int r, ret;
 
 	if ((ret = open_backend(d, env.ram_id, &d->ram_fd, &d->ram_size)) != -1 ||
@@ -765,23 +829,9 @@ static int vm_open(struct hostd *d)
 		msg("cannot map the table: %s", strerror(errno));
 		return SERVE_FATAL;
 	}
-	snprintf(args, sizeof(args), "{\"command-line\": \"info mtree -f\"}");
-	r = qmp_cmd(&d->q, "human-monitor-command", args, &reply, QMP_TIMEOUT_MS);
-	if (r) {
-		jv_free(reply);
-		return r == -EREMOTEIO ? SERVE_FATAL : qmp_err(r);
-	}
-	text = jv_str(reply, "return");
-	r = text ? hostd_parse_mtree(text, env.ram_id, d->ram_size, d->page_shift, &d->map) : -EPROTO;
-	jv_free(reply);
-	if (r) {
-		msg("info mtree -f: no RAM of backend %s in address space \"memory\" (%s)",
-		    env.ram_id, strerror(-r));
-		return SERVE_FATAL;
-	}
-	for (size_t i = 0; i < d->map.nr; i++)
-		vmsg("guest RAM %#" PRIx64 "-%#" PRIx64 " at file offset %#" PRIx64,
-		     d->map.r[i].gpa, d->map.r[i].gpa + d->map.r[i].len - 1, d->map.r[i].off);
+	r = read_ram_map(d);
+	if (r != -1)
+		return r;
 	hts_init(&d->t, d->tab, d->tab_size, d->page_shift, &d->map);
 	qemu_identify(d);
 	r = find_passthrough(d);
@@ -1103,6 +1153,9 @@ static int tick(struct hostd *d)
 		if (!(h->guest_flags & GPH_GUEST_ENABLED) || h->guest_beat == d->b0)
 #endif
 			return 0;
+		r = read_ram_map(d);
+		if (r != -1)	/* reconnect, and read it again there */
+			return r == SERVE_GONE ? -EPIPE : -EPROTO;
 		d->trust = true;
 		d->last_beat = h->guest_beat;
 		d->beat_moved_us = t0;

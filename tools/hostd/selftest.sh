@@ -52,7 +52,7 @@ running() { fg qmp "$tmp/qmp2.sock" query-status | grep -q '"status": "running"'
 command -v qemu-system-x86_64 >/dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
 make -s -C "$top" hostd >&2 || { echo "1..0 # build failed"; exit 1; }
 hostd=${HOSTD:-$bin/gph-hostd}
-echo "1..16"
+echo "1..17"
 
 "$hostd" --qmp=/nonexistent --discard-volatile=bogus >"$tmp/bad.out" 2>&1
 rc=$?
@@ -75,6 +75,11 @@ fg init "$tab" 262144 1
 fg fill "$ram" $S $NS 7
 fg fill "$ram" $U $NU 8
 fg mark "$tab" $U $NU unused
+# The legacy range 0xa0000-0xfffff (frames 160-255: VGA, ROM, SMRAM on -M
+# pc) marked UNUSED too, by a guest that should not: never punched.
+L=160 NL=96
+fg fill "$ram" $L $NL 12
+fg mark "$tab" $L $NL unused
 "$bin/gph-fake-guest" beat "$tab" 200 &
 beat_pid=$!
 before=$(blocks)
@@ -94,9 +99,16 @@ ok $? "UNUSED frames punched, RAM file's st_blocks dropped: $before -> $after (w
 fg check "$ram" $S $NS 7 >"$tmp/check" 2>&1
 ok $? "STABLE frames' content intact: $(cat "$tmp/check")"
 
+fg check "$ram" $L $NL 12 >"$tmp/check" 2>&1
+maps=$(grep -c 'guest RAM 0-' "$tmp/hostd.log")
+legacy=$(sed -n 's/.*guest RAM \([0-9a-fx]*\)-\([0-9a-fx]*\) .*/\1 \2/p' "$tmp/hostd.log" |
+	while read -r a b; do [ $((b)) -lt $((0xa0000)) ] || [ $((a)) -gt $((0xfffff)) ] || echo "$a-$b"; done | xargs)
+[ -z "$legacy" ] && [ "$maps" -ge 2 ] && grep -q "intact=$NL zero=0 other=0" "$tmp/check"
+ok $? "0xa0000-0xfffff is never taken: not in the RAM map ${legacy:+(but $legacy) }(read $maps times: at connect and at trust), its frames intact ($(cat "$tmp/check"))"
+
 unused=$(fg count "$tab" unused) busy=$(fg count "$tab" busy)
-[ "$unused" = $NU ] && [ "$busy" = 0 ]
-ok $? "dropped frames released UNUSED ($unused of $NU), none left BUSY ($busy)"
+[ "$unused" = $((NU + NL)) ] && [ "$busy" = 0 ]
+ok $? "dropped frames released UNUSED ($unused of $NU + $NL legacy), none left BUSY ($busy)"
 
 "$hostd" --qmp="$tmp/qmp.sock" --name=selftest --state-dir="$tmp" >"$tmp/second.out" 2>&1
 rc=$?
