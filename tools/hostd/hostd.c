@@ -96,6 +96,7 @@ struct hostd {
 	uint32_t tgen;
 	bool reset_seen, we_stopped;
 	uint64_t nr_resets;	/* RESET and SHUTDOWN events read */
+	uint64_t nr_distrusts;	/* distrust() calls: an event during a QMP command */
 	/* statistics */
 	uint64_t *cand;
 	uint64_t windows, window_us_total, last_window_us, scan_us_total, last_scan_us;
@@ -856,6 +857,7 @@ static void distrust(struct hostd *d, const char *why)
 		vmsg("distrusting the table: %s", why);
 	d->trust = false;
 	d->b0 = read_beat(d);
+	d->nr_distrusts++;
 }
 
 static void on_event(void *ctx, const char *name, const struct jv *m)
@@ -1118,6 +1120,29 @@ static size_t discard_quota(struct hostd *d)
 	}
 }
 
+/*
+ * For tools/hostd/selftest.sh: GPH_HOSTD_TEST_RESET_AT_TRUST=PID stops the
+ * fake guest's beat (SIGSTOP to PID) and resets the VM, once, right before
+ * the table would be trusted, so that the RESET event comes in while hostd
+ * is about to trust: the race between a reset and the map read at trust.
+ */
+static int test_reset_at_trust(struct hostd *d)
+{
+	static const char *const ev[] = { "RESET", NULL };
+	static bool done;
+	const char *pid = getenv("GPH_HOSTD_TEST_RESET_AT_TRUST");
+	int r;
+
+	if (done || !pid || !*pid)
+		return 0;
+	done = true;
+	if (kill((pid_t)atoi(pid), SIGSTOP))
+		return -errno;
+	msg("test: beat stopped, system_reset before trusting the table");
+	r = qmp_cmd(&d->q, "system_reset", NULL, NULL, QMP_TIMEOUT_MS);
+	return r ?: qmp_wait_event(&d->q, ev, QMP_TIMEOUT_MS);
+}
+
 static int tick(struct hostd *d)
 {
 	const struct gph_table_header *h = &d->t.hdr;
@@ -1153,9 +1178,21 @@ static int tick(struct hostd *d)
 		if (!(h->guest_flags & GPH_GUEST_ENABLED) || h->guest_beat == d->b0)
 #endif
 			return 0;
+		uint64_t n0 = d->nr_distrusts;
+
+		r = test_reset_at_trust(d);
+		if (r)
+			return r;
 		r = read_ram_map(d);
 		if (r != -1)	/* reconnect, and read it again there */
 			return r == SERVE_GONE ? -EPIPE : -EPROTO;
+		/*
+		 * A RESET read while QMP answered "info mtree" was for this
+		 * guest: trust would outlive it. Look again on a later tick,
+		 * once the new kernel beats.
+		 */
+		if (d->nr_distrusts != n0)
+			return 0;
 		d->trust = true;
 		d->last_beat = h->guest_beat;
 		d->beat_moved_us = t0;
