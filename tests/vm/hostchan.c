@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -287,6 +288,13 @@ static const char *sentinel_state(const char *ramfile)
 	return same ? "intact" : "changed";
 }
 
+/* The killer and the sampler end with hostchan, however it ends. */
+static void child_dies_with_parent(void)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() == 1)
+		_exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	char line[128], reply[256];
@@ -347,6 +355,7 @@ int main(int argc, char **argv)
 			kc->kills = kc->in_window = 0;
 			killer_pid = fork();
 			if (!killer_pid) {
+				child_dies_with_parent();
 				killer(pidfile, argv[5], kc);
 				_exit(0);
 			}
@@ -375,6 +384,7 @@ int main(int argc, char **argv)
 			kc->samples = 0;
 			sampler_pid = fork();
 			if (!sampler_pid) {
+				child_dies_with_parent();
 				sampler(argv[2], &kc->samples);
 				_exit(0);
 			}
