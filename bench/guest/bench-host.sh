@@ -31,30 +31,33 @@ ok $? "the host samples the RAM file every 100 ms"
 sleep "$idle"
 
 mark alloc-start
-rm -f /tmp/hold
-MEMCHECK_HOLD=/tmp/hold memcheck 768 1 >/tmp/mc.out 2>&1 &
+rm -f /tmp/hold /tmp/freeing
+MEMCHECK_HOLD=/tmp/hold MEMCHECK_FREEING=/tmp/freeing memcheck 768 1 >/tmp/mc.out 2>&1 &
 mc=$!
 while [ ! -e /tmp/hold ] && kill -0 $mc 2>/dev/null; do sleep 0.05; done
 sleep 1
+rm -f /tmp/hold	# memcheck verifies again, then frees
+while [ ! -e /tmp/freeing ] && kill -0 $mc 2>/dev/null; do sleep 0.02; done
 mark alloc-free
-rm -f /tmp/hold
 wait $mc
 ok $? "alloc: 768 MiB touched, verified and freed"
 sleep "$idle"
 
+# fragfree holds the kept half for idle + 3 s: frag-end comes before it lets go.
 mark frag-start
-fragfree 512 "$idle" >/tmp/frag.out 2>&1 &
+fragfree 512 $((idle + 3)) >/tmp/frag.out 2>&1 &
 fr=$!
 while ! grep -q freed /tmp/frag.out && kill -0 $fr 2>/dev/null; do sleep 0.05; done
 mark frag-free
+sleep "$idle"
+mark frag-end
 wait $fr
 ok $? "frag: $(tail -1 /tmp/frag.out)"
-mark frag-end
 sleep 2
 
 sync
 echo 3 >/proc/sys/vm/drop_caches
-sleep 2
+sleep "$idle"	# what FPR returns comes after 2 s: let every configuration settle
 mark read-start
 cat $H/* >/dev/null
 mark read-done

@@ -12,7 +12,8 @@
  * pass's memory after verifying it, creates FILE, verifies it again once
  * FILE is removed, and lets go: a test can measure the host's footprint
  * with the memory in use, free it at a known moment, or check that nothing
- * took it meanwhile.
+ * took it meanwhile. MEMCHECK_FREEING=FILE is created right before that
+ * memory is freed, for a benchmark to mark the moment.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -83,6 +84,12 @@ static long run(int worker, size_t mib, int passes)
 				usleep(20000);
 			/* Still ours after the hold? */
 			bad += verify(m, worker, pass, npages, page, &poisoned);
+			/* MEMCHECK_FREEING=FILE: created right before the free. */
+			if (getenv("MEMCHECK_FREEING")) {
+				fd = open(getenv("MEMCHECK_FREEING"), O_CREAT | O_WRONLY, 0644);
+				if (fd >= 0)
+					close(fd);
+			}
 		}
 		munmap(m, len);
 	}
