@@ -97,6 +97,7 @@ struct hostd {
 	bool reset_seen, we_stopped;
 	uint64_t nr_resets;	/* RESET and SHUTDOWN events read */
 	uint64_t nr_distrusts;	/* distrust() calls: an event during a QMP command */
+	bool volatile_turn;	/* the last window dropped: discards go first */
 	/* statistics */
 	uint64_t *cand;
 	uint64_t windows, window_us_total, last_window_us, scan_us_total, last_scan_us;
@@ -1121,6 +1122,47 @@ static size_t discard_quota(struct hostd *d)
 }
 
 /*
+ * Leave out the UNUSED candidates whose page in the RAM file is a hole
+ * already: dropped before, by this instance or by one that was killed, and
+ * not written since. They need no window. Without this a restarted
+ * gph-hostd, whose first pass finds every free frame, spends its first
+ * windows stopping the VM to punch nothing. Two lseeks per change between
+ * data and hole; an error keeps the candidate.
+ */
+static size_t skip_holes(struct hostd *d, uint64_t *cand, size_t n)
+{
+	uint64_t lo = 1, hi = 0, off;	/* [lo, hi) known to be a hole or data */
+	bool hole = false;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!hts_frame_off(&d->map, cand[i], d->page_shift, &off)) {
+			cand[k++] = cand[i];	/* hts_apply() skips it */
+			continue;
+		}
+		if (off < lo || off >= hi) {
+			off_t data = lseek(d->ram_fd, off, SEEK_DATA), end;
+
+			lo = off;
+			if (data < 0) {
+				hole = errno == ENXIO;	/* a hole to the end */
+				hi = hole ? d->ram_size : off + 1;
+			} else if ((uint64_t)data > off) {
+				hole = true;
+				hi = data;
+			} else {
+				end = lseek(d->ram_fd, off, SEEK_HOLE);
+				hole = false;
+				hi = end > data ? (uint64_t)end : off + 1;
+			}
+		}
+		if (!hole)
+			cand[k++] = cand[i];
+	}
+	return k;
+}
+
+/*
  * For tools/hostd/selftest.sh: GPH_HOSTD_TEST_RESET_AT_TRUST=PID stops the
  * fake guest's beat (SIGSTOP to PID) and resets the VM, once, right before
  * the table would be trusted, so that the RESET event comes in while hostd
@@ -1219,11 +1261,26 @@ static int tick(struct hostd *d)
 	}
 	__atomic_fetch_or(&((struct gph_table_header *)d->tab)->host_flags,
 			  GPH_HOST_ATTACHED, __ATOMIC_RELAXED);
-	n = hts_collect(&d->t, GPH_UNUSED, d->cand, env.max_batch);
-	if (!n && (quota = discard_quota(d))) {
+	/*
+	 * Drops and discards take turns: a guest that frees pages all the
+	 * time must not keep its page cache from being discarded.
+	 */
+	quota = discard_quota(d);
+	n = 0;
+	if (quota && d->volatile_turn) {
 		kind = GPH_VOLATILE;
 		n = hts_collect(&d->t, GPH_VOLATILE, d->cand, quota);
 	}
+	if (!n) {
+		kind = GPH_UNUSED;
+		n = hts_collect(&d->t, GPH_UNUSED, d->cand, env.max_batch);
+		n = skip_holes(d, d->cand, n);
+	}
+	if (!n && quota && !d->volatile_turn) {
+		kind = GPH_VOLATILE;
+		n = hts_collect(&d->t, GPH_VOLATILE, d->cand, quota);
+	}
+	d->volatile_turn = n && kind == GPH_UNUSED;
 	d->last_scan_us = now_us() - t0;
 	d->scan_us_total += d->last_scan_us;
 	if (!n)

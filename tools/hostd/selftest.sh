@@ -76,7 +76,7 @@ fg fill "$ram" $S $NS 7
 fg fill "$ram" $U $NU 8
 fg mark "$tab" $U $NU unused
 # The legacy range 0xa0000-0xfffff (frames 160-255: VGA, ROM, SMRAM on -M
-# pc) marked UNUSED too, by a guest that should not: never punched. Content
+# pc) marked UNUSED too, by a guest that should not: never punched. Filled
 # only in 0xa0000-0xdffff: SeaBIOS runs from its shadow copy above.
 L=160 NL=64
 fg fill "$ram" $L $NL 12
@@ -100,12 +100,14 @@ ok $? "UNUSED frames punched, RAM file's st_blocks dropped: $before -> $after (w
 fg check "$ram" $S $NS 7 >"$tmp/check" 2>&1
 ok $? "STABLE frames' content intact: $(cat "$tmp/check")"
 
-fg check "$ram" $L $NL 12 >"$tmp/check" 2>&1
+# SeaBIOS may write there itself (option ROMs, VGA), so not the content: no
+# hole in what we filled (SEEK_HOLE, whence 4, from 0xa0000).
+hole=$(perl -e 'open(F, "<", $ARGV[0]) or die; printf "%#x", sysseek(F, 0xa0000, 4)' "$ram")
 maps=$(grep -c 'guest RAM 0-' "$tmp/hostd.log")
 legacy=$(sed -n 's/.*guest RAM \([0-9a-fx]*\)-\([0-9a-fx]*\) .*/\1 \2/p' "$tmp/hostd.log" |
 	while read -r a b; do [ $((b)) -lt $((0xa0000)) ] || [ $((a)) -gt $((0xfffff)) ] || echo "$a-$b"; done | xargs)
-[ -z "$legacy" ] && [ "$maps" -ge 2 ] && grep -q "intact=$NL zero=0 other=0" "$tmp/check"
-ok $? "0xa0000-0xfffff is never taken: not in the RAM map ${legacy:+(but $legacy) }(read $maps times: at connect and at trust), its frames intact ($(cat "$tmp/check"))"
+[ -z "$legacy" ] && [ "$maps" -ge 2 ] && [ $((hole)) -ge $(((L + NL) * 4096)) ]
+ok $? "0xa0000-0xfffff is never taken: not in the RAM map ${legacy:+(but $legacy) }(read $maps times: at connect and at trust), no hole punched in it (first hole from 0xa0000 at $hole)"
 
 unused=$(fg count "$tab" unused) busy=$(fg count "$tab" busy)
 [ "$unused" = $((NU + NL)) ] && [ "$busy" = 0 ]
