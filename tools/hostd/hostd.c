@@ -1035,9 +1035,17 @@ static int window(struct hostd *d, unsigned char kind, size_t n)
 	const char *why;
 	int r;
 
-	/* Without the journal a kill -9 would leave the VM stopped: no window. */
-	if (journal_write(d, true, kind, d->tgen))
+	/*
+	 * A RESET read since the tick began (during vm_may_window()'s
+	 * queries) took the trust: reset_seen, cleared below, would forget it.
+	 */
+	if (!d->trust)
 		return 0;
+	/* Without the journal a kill -9 would leave the VM stopped: no window. */
+	if (journal_write(d, true, kind, d->tgen)) {
+		hts_mark_all(&d->t);	/* the candidates' summary bits were taken */
+		return 0;
+	}
 	d->reset_seen = d->we_stopped = false;
 	t0 = now_us();
 	r = qmp_cmd(&d->q, "stop", NULL, NULL, QMP_TIMEOUT_MS);
@@ -1045,14 +1053,17 @@ static int window(struct hostd *d, unsigned char kind, size_t n)
 		return r;	/* the journal finishes it */
 	if (r || d->reset_seen) {
 		vmsg("window aborted: %s", r ? "stop refused" : "a reset came before stop's reply");
+		hts_mark_all(&d->t);
 		goto resume;
 	}
 	/* A migration started since the check before the stop? */
 	r = vm_may_window(d, true);
 	if (r < 0)
 		return r;
-	if (!r)
+	if (!r) {
+		hts_mark_all(&d->t);
 		goto resume;
+	}
 	why = hts_header_load(&d->t);
 #ifndef HOSTD_BREAK_TRUST
 	if (why || d->t.hdr.generation != d->tgen || !(d->t.hdr.guest_flags & GPH_GUEST_ENABLED)) {
@@ -1163,26 +1174,33 @@ static size_t skip_holes(struct hostd *d, uint64_t *cand, size_t n)
 }
 
 /*
- * For tools/hostd/selftest.sh: GPH_HOSTD_TEST_RESET_AT_TRUST=PID stops the
- * fake guest's beat (SIGSTOP to PID) and resets the VM, once, right before
- * the table would be trusted, so that the RESET event comes in while hostd
- * is about to trust: the race between a reset and the map read at trust.
+ * For tools/hostd/selftest.sh: GPH_HOSTD_TEST_RESET=WHERE:PID, WHERE one of
+ * "trust" (right before the table would be trusted) or "window" (candidates
+ * collected, right before the checks that open a window), stops the fake
+ * guest's beat (SIGSTOP to PID) and resets the VM there, once: the RESET
+ * comes in while hostd is about to trust, or to stop the VM and punch.
  */
-static int test_reset_at_trust(struct hostd *d)
+static int test_reset(struct hostd *d, const char *where)
 {
 	static const char *const ev[] = { "RESET", NULL };
 	static bool done;
-	const char *pid = getenv("GPH_HOSTD_TEST_RESET_AT_TRUST");
+	const char *v = getenv("GPH_HOSTD_TEST_RESET");
+	size_t len = strlen(where);
+	uint64_t n0 = d->nr_resets;
+	long pid;
 	int r;
 
-	if (done || !pid || !*pid)
+	if (done || !v || strncmp(v, where, len) || v[len] != ':')
 		return 0;
 	done = true;
-	if (kill((pid_t)atoi(pid), SIGSTOP))
-		return -errno;
-	msg("test: beat stopped, system_reset before trusting the table");
+	pid = strtol(v + len + 1, NULL, 10);
+	if (pid <= 1 || kill((pid_t)pid, SIGSTOP))
+		return -EINVAL;
+	msg("test: beat stopped, system_reset before %s", where);
 	r = qmp_cmd(&d->q, "system_reset", NULL, NULL, QMP_TIMEOUT_MS);
-	return r ?: qmp_wait_event(&d->q, ev, QMP_TIMEOUT_MS);
+	if (!r && d->nr_resets == n0)	/* its RESET may have come before the reply */
+		r = qmp_wait_event(&d->q, ev, QMP_TIMEOUT_MS);
+	return r;
 }
 
 static int tick(struct hostd *d)
@@ -1222,7 +1240,7 @@ static int tick(struct hostd *d)
 			return 0;
 		uint64_t n0 = d->nr_distrusts;
 
-		r = test_reset_at_trust(d);
+		r = test_reset(d, "trust");
 		if (r)
 			return r;
 		r = read_ram_map(d);
@@ -1262,8 +1280,10 @@ static int tick(struct hostd *d)
 	__atomic_fetch_or(&((struct gph_table_header *)d->tab)->host_flags,
 			  GPH_HOST_ATTACHED, __ATOMIC_RELAXED);
 	/*
-	 * Drops and discards take turns: a guest that frees pages all the
-	 * time must not keep its page cache from being discarded.
+	 * With --discard-volatile=always drops and discards take turns: a
+	 * guest that frees pages all the time must not keep its page cache
+	 * from being discarded. Under pressure, drops first: they may bring
+	 * the file under --max-rss without a discard.
 	 */
 	quota = discard_quota(d);
 	n = 0;
@@ -1280,11 +1300,14 @@ static int tick(struct hostd *d)
 		kind = GPH_VOLATILE;
 		n = hts_collect(&d->t, GPH_VOLATILE, d->cand, quota);
 	}
-	d->volatile_turn = n && kind == GPH_UNUSED;
+	d->volatile_turn = n && kind == GPH_UNUSED && env.discard == DISCARD_ALWAYS;
 	d->last_scan_us = now_us() - t0;
 	d->scan_us_total += d->last_scan_us;
 	if (!n)
 		return 0;
+	r = test_reset(d, "window");
+	if (r)
+		return r;
 	r = vm_may_window(d, false);
 	if (r <= 0) {
 		hts_mark_all(&d->t);	/* the candidates' summary bits were taken */

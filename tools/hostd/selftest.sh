@@ -8,7 +8,8 @@
 # RAM file's allocated size drops by the UNUSED frames; STABLE frames are
 # intact; after a system_reset from the second monitor, with the beat held,
 # gph-hostd punches nothing (the table is stale) and trusts it again at the
-# next beat; a journal left by a killed gph-hostd (VM paused with BUSY
+# next beat, also when the reset comes in while it is about to trust or to
+# open a window (GPH_HOSTD_TEST_RESET); a journal left by a killed gph-hostd (VM paused with BUSY
 # frames, or reset while paused) is finished and the VM continued, and one
 # left in another QEMU is ignored; no window while a migration runs, nor for
 # a VM with a passthrough device (GPH_HOSTD_TEST_PASSTHROUGH names the
@@ -52,7 +53,7 @@ running() { fg qmp "$tmp/qmp2.sock" query-status | grep -q '"status": "running"'
 command -v qemu-system-x86_64 >/dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
 make -s -C "$top" hostd >&2 || { echo "1..0 # build failed"; exit 1; }
 hostd=${HOSTD:-$bin/gph-hostd}
-echo "1..18"
+echo "1..19"
 
 "$hostd" --qmp=/nonexistent --discard-volatile=bogus >"$tmp/bad.out" 2>&1
 rc=$?
@@ -224,23 +225,27 @@ ok $? "journal of another QEMU: ignored, the paused VM left paused ($status)"
 kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
 fg qmp "$tmp/qmp2.sock" cont >/dev/null
 
-# A reset read while gph-hostd is about to trust the table (the test hook
-# stops the beat and resets the VM right there): the table is stale, so
-# nothing is punched until the beat moves again.
-W=95232 NW=1024
-fg fill "$ram" $W $NW 13
-fg mark "$tab" $W $NW unused
-GPH_HOSTD_TEST_RESET_AT_TRUST=$beat_pid start_hostd
-wait_for 10 grep -q 'test: beat stopped, system_reset' "$tmp/hostd.log"
-hooked=$?
-sleep 1.5
-fg check "$ram" $W $NW 13 >"$tmp/check" 2>&1
-intact=$?
-kill -CONT $beat_pid
-wait_for 5 punched $W $NW
-[ $hooked -eq 0 ] && [ $intact -eq 0 ] && punched $W $NW
-ok $? "a RESET while trusting the table: nothing punched with the beat held 1.5 s ($(cat "$tmp/check")), dropped once it beats"
-kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+# A reset read while gph-hostd is about to trust the table, or to open a
+# window over the candidates it collected (the test hook stops the beat and
+# resets the VM right there): the table is stale, so nothing is punched
+# until the beat moves again.
+W=95232 NW=1024 i=13
+for where in trust window; do
+	fg fill "$ram" $W $NW $i
+	fg mark "$tab" $W $NW unused
+	GPH_HOSTD_TEST_RESET=$where:$beat_pid start_hostd
+	wait_for 10 grep -q "test: beat stopped, system_reset before $where" "$tmp/hostd.log"
+	hooked=$?
+	sleep 1.5
+	fg check "$ram" $W $NW $i >"$tmp/check" 2>&1
+	intact=$?
+	kill -CONT $beat_pid
+	wait_for 5 punched $W $NW
+	[ $hooked -eq 0 ] && [ $intact -eq 0 ] && punched $W $NW
+	ok $? "a RESET before $where: nothing punched with the beat held 1.5 s ($(cat "$tmp/check")), dropped once it beats"
+	kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+	W=$((W + NW)) i=$((i + 1))
+done
 
 # A passthrough device: gph-hostd says so and gives nothing back.
 V=93184 NV=1024
