@@ -235,7 +235,12 @@ TEST(make_volatile_against_lookup_and_discard)
 	}
 	ASSERT_EQ(0, pthread_create(&th, NULL, vhost, &r));
 	ASSERT_EQ(0, pthread_create(&ti, NULL, vidle, &r));
-	for (i = 0; i < VROUNDS; i++) {
+	/*
+	 * On a loaded machine the other threads may hardly run during
+	 * VROUNDS: go on until a discard was met (up to 100 times as long),
+	 * so that the race is really run before it is judged.
+	 */
+	for (i = 0; i < VROUNDS || (!r.lost && i < 100L * VROUNDS); i++) {
 		unsigned int f = i % VFRAMES;
 		int old;
 
