@@ -1232,14 +1232,14 @@ static int tick(struct hostd *d)
 		return 0;
 	}
 	if (!d->trust) {
+		uint64_t n0 = d->nr_distrusts;	/* a RESET during the map read? */
+
 #ifdef HOSTD_BREAK_TRUST
 		if (!(h->guest_flags & GPH_GUEST_ENABLED))
 #else
 		if (!(h->guest_flags & GPH_GUEST_ENABLED) || h->guest_beat == d->b0)
 #endif
 			return 0;
-		uint64_t n0 = d->nr_distrusts;
-
 		r = test_reset(d, "trust");
 		if (r)
 			return r;

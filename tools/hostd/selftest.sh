@@ -9,12 +9,13 @@
 # intact; after a system_reset from the second monitor, with the beat held,
 # gph-hostd punches nothing (the table is stale) and trusts it again at the
 # next beat, also when the reset comes in while it is about to trust or to
-# open a window (GPH_HOSTD_TEST_RESET); a journal left by a killed gph-hostd (VM paused with BUSY
-# frames, or reset while paused) is finished and the VM continued, and one
-# left in another QEMU is ignored; no window while a migration runs, nor for
-# a VM with a passthrough device (GPH_HOSTD_TEST_PASSTHROUGH names the
-# ivshmem device so, as no VFIO device can be made here); with
-# --exit-when-gone it leaves when QEMU quits. TAP on stdout; exit 1 on failure, 4 (skip) without QEMU.
+# open a window (GPH_HOSTD_TEST_RESET); a journal left by a killed gph-hostd
+# (VM paused with BUSY frames, or reset while paused) is finished and the VM
+# continued, and one left in another QEMU is ignored; no window while a
+# migration runs, nor for a VM with a passthrough device
+# (GPH_HOSTD_TEST_PASSTHROUGH names the ivshmem device so, as no VFIO device
+# can be made here); with --exit-when-gone it leaves when QEMU quits. TAP on
+# stdout; exit 1 on failure, 4 (skip) without QEMU.
 #
 # HOSTD=path runs another gph-hostd build (to check that this test fails
 # against a broken one).

@@ -85,8 +85,10 @@ static long run(int worker, size_t mib, int passes)
 			/* Still ours after the hold? */
 			bad += verify(m, worker, pass, npages, page, &poisoned);
 			/* MEMCHECK_FREEING=FILE: created right before the free. */
-			if (getenv("MEMCHECK_FREEING")) {
-				fd = open(getenv("MEMCHECK_FREEING"), O_CREAT | O_WRONLY, 0644);
+			const char *freeing = getenv("MEMCHECK_FREEING");
+
+			if (freeing) {
+				fd = open(freeing, O_CREAT | O_WRONLY, 0644);
 				if (fd >= 0)
 					close(fd);
 			}
