@@ -169,7 +169,10 @@ int main(int argc, char **argv)
 		if (f + n > l.nr_frames)
 			die("frames beyond nr_frames");
 		for (; n; n--, f++) {
-			if (gph_proto_guest_set(&s[f], st) < 0)
+			/* VOLATILE through PENDING, as make-volatile commits it */
+			if ((st == GPH_VOLATILE && s[f] != GPH_VOLATILE &&
+			     gph_proto_guest_set(&s[f], GPH_PENDING) < 0) ||
+			    gph_proto_guest_set(&s[f], st) < 0)
 				die("illegal transition");
 			if (st == GPH_UNUSED || st == GPH_VOLATILE)
 				gph_proto_summary_mark((__u64 *)((char *)h + l.summary_offset), f);

@@ -45,6 +45,8 @@ static struct env {
 	unsigned int interval_ms;
 	enum discard_policy discard;
 	uint64_t max_rss;
+	const char *cgroup;	/* the VM's cgroup v2 directory */
+	double psi;		/* memory pressure "some avg10" (%) that discards */
 	const char *allow[MAX_ALLOW_DIRS];
 	int nr_allow;
 	size_t max_batch;
@@ -62,6 +64,8 @@ static struct env {
 };
 
 static volatile sig_atomic_t exiting;
+/* --cgroup, opened once: its files are read through it, not by name. */
+static int cgroup_fd = -1;
 
 /* The journal: survives kill -9 (page cache); only process death matters. */
 struct journal {
@@ -177,7 +181,8 @@ static const char args_doc[] = "";
 
 enum {
 	OPT_QMP = 256, OPT_RAM, OPT_TAB, OPT_NAME, OPT_STATE, OPT_INTERVAL, OPT_DISCARD,
-	OPT_MAXRSS, OPT_ALLOW, OPT_BATCH, OPT_STATS, OPT_METRICS, OPT_GONE,
+	OPT_MAXRSS, OPT_ALLOW, OPT_BATCH, OPT_STATS, OPT_METRICS, OPT_GONE, OPT_CGROUP,
+	OPT_PSI,
 };
 
 static const struct argp_option opts[] = {
@@ -193,10 +198,20 @@ static const struct argp_option opts[] = {
 	{ "interval", OPT_INTERVAL, "MS", 0, "scan the table every MS milliseconds, at most "
 	  "one window each (default 100, 10..60000)", 0 },
 	{ "discard-volatile", OPT_DISCARD, "WHEN", 0, "discard VOLATILE frames never, under "
-	  "pressure (while the RAM file's allocated size is above --max-rss; without "
-	  "--max-rss: never), or always (default pressure)", 0 },
-	{ "max-rss", OPT_MAXRSS, "SIZE", 0, "the RAM file's allocated size above which "
-	  "pressure discards VOLATILE frames; K, M, G, T suffixes (powers of 1024)", 0 },
+	  "pressure (as --max-rss, --cgroup and --psi say; with none of them: never), or "
+	  "always (default pressure)", 0 },
+	{ "max-rss", OPT_MAXRSS, "SIZE", 0, "pressure: discard while the RAM file's "
+	  "allocated size is above SIZE, as much as it is above; K, M, G, T suffixes "
+	  "(powers of 1024)", 0 },
+	{ "cgroup", OPT_CGROUP, "DIR", 0, "pressure: the cgroup v2 directory QEMU runs in "
+	  "(e.g. /sys/fs/cgroup/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope); discard "
+	  "while its memory.current is above 90 % of memory.high (of memory.max if "
+	  "memory.high is max), as much as it is above, before the kernel reclaims the "
+	  "guest's page cache into swap itself", 0 },
+	{ "psi", OPT_PSI, "PERCENT", 0, "pressure: discard a full batch each interval while "
+	  "the share of time tasks stalled on memory (\"some avg10\" in --cgroup's "
+	  "memory.pressure, or in /proc/pressure/memory without --cgroup) is at least "
+	  "PERCENT, 0.01..100", 0 },
 	{ "allow-dir", OPT_ALLOW, "DIR", 0, "backend files must resolve to a file under DIR; "
 	  "repeatable (default /dev/shm)", 0 },
 	{ "max-batch", OPT_BATCH, "FRAMES", 0, "frames per window at most; bounds how long "
@@ -296,6 +311,18 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--max-rss=%s: want a size such as 3G, 512M", arg);
 		env.max_rss = v;
 		break;
+	case OPT_CGROUP:
+		env.cgroup = arg;
+		break;
+	case OPT_PSI: {
+		char *end;
+
+		errno = 0;
+		env.psi = strtod(arg, &end);
+		if (errno || end == arg || *end || !(env.psi >= 0.01 && env.psi <= 100))
+			argp_error(state, "--psi=%s: want a percentage, 0.01..100", arg);
+		break;
+	}
 	case OPT_ALLOW:
 		if (env.nr_allow == MAX_ALLOW_DIRS)
 			argp_error(state, "--allow-dir: at most %d", MAX_ALLOW_DIRS);
@@ -1111,22 +1138,81 @@ resume:
 	return 0;
 }
 
+/* Read a small file of --cgroup (or an absolute path) into buf; false if it cannot. */
+static bool read_small(const char *name, char *buf, size_t len)
+{
+	int fd = openat(cgroup_fd >= 0 ? cgroup_fd : AT_FDCWD, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return true;
+}
+
+/* A cgroup memory file's number; false for "max", unreadable or garbled. */
+static bool cgroup_value(const char *name, uint64_t *v)
+{
+	char buf[64], *end;
+
+	if (!read_small(name, buf, sizeof(buf)) || buf[0] < '0' || buf[0] > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	return !errno && (*end == '\n' || !*end);
+}
+
+/* "some avg10" of the PSI memory file, in percent; -1 if it cannot be read. */
+static double psi_some_avg10(void)
+{
+	char buf[256], *p;
+
+	if (!read_small(env.cgroup ? "memory.pressure" : "/proc/pressure/memory", buf,
+			sizeof(buf)) || strncmp(buf, "some ", 5))
+		return -1;
+	p = strstr(buf, "avg10=");
+	return p ? strtod(p + 6, NULL) : -1;
+}
+
+/* The cgroup's bytes above 90 % of its limit (memory.high, else memory.max). */
+static uint64_t cgroup_excess(void)
+{
+	uint64_t cur, limit;
+
+	if (!cgroup_value("memory.current", &cur) ||
+	    (!cgroup_value("memory.high", &limit) && !cgroup_value("memory.max", &limit)))
+		return 0;
+	limit -= limit / 10;
+	return cur > limit ? cur - limit : 0;
+}
+
 /* Frames of VOLATILE to discard now: 0 if the policy says not to. */
 static size_t discard_quota(struct hostd *d)
 {
-	uint64_t alloc;
+	uint64_t alloc, excess = 0;
 
 	switch (env.discard) {
 	case DISCARD_ALWAYS:
 		return env.max_batch;
 	case DISCARD_PRESSURE:
-		if (!env.max_rss)
-			return 0;
-		alloc = ram_allocated(d);
-		if (alloc <= env.max_rss)
-			return 0;
-		alloc = (alloc - env.max_rss + d->pagesize - 1) >> d->page_shift;
-		return alloc < env.max_batch ? alloc : env.max_batch;
+		if (env.psi && psi_some_avg10() >= env.psi)
+			return env.max_batch;
+		if (env.max_rss) {
+			alloc = ram_allocated(d);
+			if (alloc > env.max_rss)
+				excess = alloc - env.max_rss;
+		}
+		if (env.cgroup) {
+			alloc = cgroup_excess();
+			if (alloc > excess)
+				excess = alloc;
+		}
+		excess = (excess + d->pagesize - 1) >> d->page_shift;
+		return excess < env.max_batch ? excess : env.max_batch;
 	default:
 		return 0;
 	}
@@ -1407,6 +1493,37 @@ static int serve(struct hostd *d)
 	return SERVE_EXIT;
 }
 
+/* Check --cgroup and --psi once, so that a typo fails at start, not silently later. */
+static int pressure_setup(void)
+{
+	char buf[256];
+	uint64_t v;
+	bool psi = env.psi;
+
+	if (env.discard != DISCARD_PRESSURE && (env.max_rss || env.cgroup || psi))
+		msg("--max-rss, --cgroup and --psi only matter with --discard-volatile=pressure");
+	if (env.cgroup) {
+		cgroup_fd = open(env.cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cgroup_fd < 0 || !cgroup_value("memory.current", &v)) {
+			fprintf(stderr, "gph-hostd: --cgroup=%s: %s: want the cgroup v2 directory "
+				"QEMU runs in, with the memory controller (memory.current)\n",
+				env.cgroup, cgroup_fd < 0 ? strerror(errno) : "no memory.current there");
+			return -1;
+		}
+	}
+	if (psi && (!read_small(env.cgroup ? "memory.pressure" : "/proc/pressure/memory", buf,
+				sizeof(buf)) || psi_some_avg10() < 0)) {
+		fprintf(stderr, "gph-hostd: --psi: cannot read %s: the kernel needs CONFIG_PSI "
+			"(and no psi=0 on its command line)\n",
+			env.cgroup ? "memory.pressure in --cgroup" : "/proc/pressure/memory");
+		return -1;
+	}
+	if (env.discard == DISCARD_PRESSURE && !env.max_rss && !env.cgroup && !psi)
+		vmsg("--discard-volatile=pressure without --max-rss, --cgroup or --psi: "
+		     "VOLATILE frames stay");
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -1442,8 +1559,8 @@ int main(int argc, char **argv)
 		}
 		env.name = namebuf;
 	}
-	if (env.discard == DISCARD_PRESSURE && !env.max_rss)
-		vmsg("--discard-volatile=pressure without --max-rss: VOLATILE frames stay");
+	if (pressure_setup())
+		return 1;
 	d->pagesize = sysconf(_SC_PAGESIZE);
 	d->page_shift = __builtin_ctz(d->pagesize);
 	d->cand = calloc(env.max_batch, sizeof(*d->cand));

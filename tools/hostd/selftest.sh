@@ -14,7 +14,8 @@
 # continued, and one left in another QEMU is ignored; no window while a
 # migration runs, nor for a VM with a passthrough device
 # (GPH_HOSTD_TEST_PASSTHROUGH names the ivshmem device so, as no VFIO device
-# can be made here); with --exit-when-gone it leaves when QEMU quits. TAP on
+# can be made here); under --discard-volatile=pressure VOLATILE frames go only
+# when a cgroup (a stand-in directory) or PSI says so; with --exit-when-gone it leaves when QEMU quits. TAP on
 # stdout; exit 1 on failure, 4 (skip) without QEMU.
 #
 # HOSTD=path runs another gph-hostd build (to check that this test fails
@@ -54,7 +55,7 @@ running() { fg qmp "$tmp/qmp2.sock" query-status | grep -q '"status": "running"'
 command -v qemu-system-x86_64 >/dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
 make -s -C "$top" hostd >&2 || { echo "1..0 # build failed"; exit 1; }
 hostd=${HOSTD:-$bin/gph-hostd}
-echo "1..19"
+echo "1..22"
 
 "$hostd" --qmp=/nonexistent --discard-volatile=bogus >"$tmp/bad.out" 2>&1
 rc=$?
@@ -247,6 +248,41 @@ for where in trust window; do
 	kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
 	W=$((W + NW)) i=$((i + 1))
 done
+
+# Pressure (--discard-volatile=pressure): a stand-in for the VM's cgroup v2
+# directory with its memory files. VOLATILE frames stay while memory.current
+# is under 90 % of the limit and PSI "some avg10" is under --psi; they go once
+# memory.high is lowered under memory.current, or once PSI rises.
+cg=$tmp/cg
+mkdir "$cg"
+Q=98304 NQ=1024 i=15
+for cause in memory.high psi; do
+	echo 1073741824 >"$cg/memory.current"
+	echo max >"$cg/memory.high"
+	echo max >"$cg/memory.max"
+	printf 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' \
+		>"$cg/memory.pressure"
+	fg fill "$ram" $Q $NQ $i
+	fg mark "$tab" $Q $NQ volatile
+	start_hostd --discard-volatile=pressure --cgroup="$cg" --psi=10
+	sleep 1.5
+	fg check "$ram" $Q $NQ $i >"$tmp/check" 2>&1
+	intact=$?
+	if [ $cause = psi ]; then
+		sed -i 's/^some avg10=0.00/some avg10=25.00/' "$cg/memory.pressure"
+	else
+		echo 536870912 >"$cg/memory.high"
+	fi
+	wait_for 5 punched $Q $NQ
+	[ $intact -eq 0 ] && punched $Q $NQ
+	ok $? "pressure: VOLATILE frames kept without pressure ($(cat "$tmp/check")), discarded once $cause says so"
+	kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+	Q=$((Q + NQ)) i=$((i + 1))
+done
+"$hostd" --qmp="$tmp/qmp.sock" --cgroup=/nonexistent >"$tmp/bad.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q 'want the cgroup v2 directory' "$tmp/bad.out"
+ok $? "a --cgroup without memory.current is refused at start (rc $rc: $(head -1 "$tmp/bad.out"))"
 
 # A passthrough device: gph-hostd says so and gives nothing back.
 V=93184 NV=1024
