@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include "qmp.h"
 #include "table_scan.h"
 
@@ -233,7 +234,7 @@ static int parse_u64(const char *s, uint64_t *v, bool suffix)
 	unsigned long long n;
 	int shift = 0;
 
-	if (!*s || *s == '-')
+	if (*s < '0' || *s > '9')	/* strtoull takes spaces and signs */
 		return -EINVAL;
 	errno = 0;
 	n = strtoull(s, &end, 10);
@@ -323,11 +324,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--psi=%s: want a percentage, 0.01..100", arg);
 		break;
 	}
-	case OPT_ALLOW:
+	case OPT_ALLOW: {
+		char dir[PATH_MAX];
+		struct stat st;
+
 		if (env.nr_allow == MAX_ALLOW_DIRS)
 			argp_error(state, "--allow-dir: at most %d", MAX_ALLOW_DIRS);
+		if (!realpath(arg, dir) || stat(dir, &st) || !S_ISDIR(st.st_mode))
+			argp_error(state, "--allow-dir=%s: not a directory", arg);
 		env.allow[env.nr_allow++] = arg;
 		break;
+	}
 	case OPT_BATCH:
 		/* At least a summary group: a window then always finishes one. */
 		if (parse_u64(arg, &v, false) || v < (1u << GPH_TABLE_GROUP_SHIFT) || v > (1u << 24))
@@ -453,6 +460,48 @@ static bool under_allowed(const char *real)
 	return false;
 }
 
+/*
+ * Does the QMP peer map the file @st? From /proc/PID/maps (device and inode)
+ * when gph-hostd may read it (root with CAP_SYS_PTRACE, or the same user);
+ * else at least the peer's user must own it. A peer that is not the QEMU of
+ * that file (a compromised QEMU, or a socket someone else put there) cannot
+ * have another VM's or another service's file punched.
+ */
+static bool peer_maps(struct hostd *d, const struct stat *st)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	char path[64], line[512];
+	unsigned int maj, mnr;
+	unsigned long long ino;
+	bool found = false;
+	FILE *f;
+
+	if (getsockopt(d->q.fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) || cr.pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)cr.pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(line, sizeof(line), f)) {
+		if (f)
+			fclose(f);
+		vmsg("cannot read %s: the file's owner must be the QMP peer's user (%u)",
+		     path, (unsigned int)cr.uid);
+		return st->st_uid == cr.uid;
+	}
+	do {
+		/* start-end perms offset major:minor inode path */
+		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &maj, &mnr, &ino) == 3 &&
+		    ino == (unsigned long long)st->st_ino && maj == major(st->st_dev) &&
+		    mnr == minor(st->st_dev))
+			found = true;
+		/* a line longer than the buffer: skip its rest */
+		while (!strchr(line, '\n') && fgets(line, sizeof(line), f))
+			;
+	} while (!found && fgets(line, sizeof(line), f));
+	fclose(f);
+	return found;
+}
+
 /* Open backend @id's file; Return: SERVE_* of a failure, or -1 and *fd, *size. */
 static int open_backend(struct hostd *d, const char *id, int *fd, uint64_t *size)
 {
@@ -483,11 +532,14 @@ static int open_backend(struct hostd *d, const char *id, int *fd, uint64_t *size
 		    "and the guest's table is invisible; use share=on", id);
 		goto out;
 	}
-	/* O_NONBLOCK: a FIFO or device put there must not block the open. */
-	*fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	/*
+	 * O_PATH first: nothing named by the QMP peer is opened for writing
+	 * (a device's open may act) before it is known to be a regular file
+	 * under an --allow-dir that the peer itself maps.
+	 */
+	*fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd < 0) {
-		msg("/objects/%s: cannot open %s: %s%s", id, path, strerror(errno),
-		    errno == EISDIR ? " (mem-path must name a file, not a directory)" : "");
+		msg("/objects/%s: cannot open %s: %s", id, path, strerror(errno));
 		goto out;
 	}
 	/* What was opened, not what the name resolves to now. */
@@ -506,6 +558,21 @@ static int open_backend(struct hostd *d, const char *id, int *fd, uint64_t *size
 		msg("/objects/%s: %s is not a regular file of the backend's size %" PRIu64,
 		    id, real, *size);
 		goto out;
+	}
+	if (!peer_maps(d, &st)) {
+		msg("/objects/%s: %s is not what this QEMU maps (replaced since, or named "
+		    "by a QMP peer that does not use it): refused", id, real);
+		goto out;
+	}
+	{
+		int rw = open(link, O_RDWR | O_CLOEXEC | O_NONBLOCK);	/* the same inode */
+
+		close(*fd);
+		*fd = rw;
+		if (rw < 0) {
+			msg("/objects/%s: cannot open %s: %s", id, real, strerror(errno));
+			goto out;
+		}
 	}
 	/*
 	 * One gph-hostd per file, whatever --name each was given: two would
@@ -725,21 +792,15 @@ static int status_of(struct hostd *d, char *buf, size_t size)
 	return r == -EREMOTEIO ? 0 : r;
 }
 
-/* The QMP peer's pid and start time (/proc/PID/stat field 22): which QEMU. */
-static void qemu_identify(struct hostd *d)
+/* A process's start time (/proc/PID/stat field 22), 0 if unknown. */
+static uint64_t proc_start(pid_t pid)
 {
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
 	FILE *f;
 	int i;
 
-	d->qemu_pid = 0;
-	d->qemu_start = 0;
-	if (getsockopt(d->q.fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) || cr.pid <= 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)cr.pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "re");
 	if (f) {
 		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')'))) {
@@ -751,8 +812,21 @@ static void qemu_identify(struct hostd *d)
 		}
 		fclose(f);
 	}
+	return start;
+}
+
+/* The QMP peer's pid and start time: which QEMU. */
+static void qemu_identify(struct hostd *d)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	d->qemu_pid = 0;
+	d->qemu_start = 0;
+	if (getsockopt(d->q.fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) || cr.pid <= 0)
+		return;
 	d->qemu_pid = cr.pid;
-	d->qemu_start = start;
+	d->qemu_start = proc_start(cr.pid);
 }
 
 /*
@@ -841,6 +915,28 @@ out:
 	return r ? r : ok;
 }
 
+/*
+ * After punches (or before finishing a killed instance's window): a
+ * migration under way now began after the check made with the vCPUs
+ * stopped, so it may have copied table bytes and RAM that hostd changed
+ * behind its dirty log. Cancel it before the VM runs; tests/model/
+ * hostd-events.pml (NO_MIG_CANCEL) shows a migration completing with a
+ * punched page otherwise. Return: 0 or a QMP error.
+ */
+static int cancel_overlapping_migration(struct hostd *d)
+{
+	int r = vm_may_window(d, true);
+
+	if (r < 0)
+		return r;
+	if (r == 1)
+		return 0;
+	msg("a migration began while guest RAM was being punched: cancelling it (the punches "
+	    "and table writes escaped its dirty log); it can be started again");
+	r = qmp_cmd(&d->q, "migrate_cancel", NULL, NULL, QMP_TIMEOUT_MS);
+	return r == -EREMOTEIO ? 0 : r;
+}
+
 static int vm_open(struct hostd *d)
 {
 	int r, ret;
@@ -920,6 +1016,13 @@ static uint64_t ram_allocated(struct hostd *d)
 	return d->ram_fd >= 0 && !fstat(d->ram_fd, &st) ? (uint64_t)st.st_blocks * 512 : 0;
 }
 
+/* For releases that must not punch (hts_recover outside a safe window). */
+static int no_punch(void *ctx, uint64_t off, uint64_t len)
+{
+	(void)ctx; (void)off; (void)len;
+	return 0;
+}
+
 static int punch(void *ctx, uint64_t off, uint64_t len)
 {
 	struct hostd *d = ctx;
@@ -997,35 +1100,45 @@ static int recover(struct hostd *d)
 	const char *why;
 	int r;
 
-	d->reset_seen = d->we_stopped = false;
+	d->we_stopped = false;	/* reset_seen: since before vm_open() */
 	if (d->j.qemu_pid != d->qemu_pid || d->j.qemu_start != d->qemu_start) {
 		/* That QEMU is gone, and its stop with it: a new one is not ours. */
 		msg("journal: the window was in another QEMU (pid %u): nothing to finish",
 		    d->j.qemu_pid);
 		return journal_write(d, false, 0, 0) ? -EIO : 0;
 	}
+	/* A migration under way may have begun inside that window. */
+	r = cancel_overlapping_migration(d);
+	if (r)
+		return r;
 	r = status_of(d, status, sizeof(status));
 	if (r)
 		return r;
 	why = hts_header_load(&d->t);
 	if (!strcmp(status, "running") && !why && d->t.hdr.generation == d->j.gen &&
 	    hts_count_busy(&d->t)) {
-		/* Resumed by someone else with frames still BUSY: stop again. */
-		r = qmp_cmd(&d->q, "stop", NULL, NULL, QMP_TIMEOUT_MS);
-		if (r)
-			return r == -EREMOTEIO ? -EAGAIN : r;
-		r = status_of(d, status, sizeof(status));
-		if (r)
-			return r;
-		why = hts_header_load(&d->t);
-	}
-	if (!strcmp(status, "paused") && d->t.hdr.generation == d->j.gen) {
+		struct hts_result res;
+
+		/*
+		 * Resumed by someone else with frames still BUSY. The guest may
+		 * have been reset since and be booting on this stale table (its
+		 * header changes only when gph loads): no punch, only release.
+		 * UNUSED and DISCARDED both allow content that was not punched.
+		 */
+		hts_recover(&d->t, d->j.kind, no_punch, d, &res);
+		msg("journal: the VM runs: released %zu BUSY frames as %s without a punch",
+		    res.taken, d->j.kind == GPH_UNUSED ? "UNUSED" : "DISCARDED");
+	} else if (!strcmp(status, "paused") && d->t.hdr.generation == d->j.gen) {
 		struct hts_result res;
 
 		if (why) {
 			msg("journal: the table's header is refused (%s): cannot release BUSY frames", why);
 		} else {
-			hts_recover(&d->t, d->j.kind, punch, d, &res);
+			/* A device that pins guest RAM came meanwhile: release only. */
+			hts_recover(&d->t, d->j.kind, d->passthrough ? no_punch : punch, d, &res);
+			r = cancel_overlapping_migration(d);
+			if (r)
+				return r;
 			publish(d, d->j.kind == GPH_UNUSED ? GPH_UNUSED : GPH_VOLATILE, res.taken);
 			msg("journal: punched and released %zu BUSY frames as %s", res.taken,
 			    d->j.kind == GPH_UNUSED ? "UNUSED" : "DISCARDED");
@@ -1052,6 +1165,29 @@ static int recover(struct hostd *d)
 	if (r)
 		return r;
 	return journal_write(d, false, 0, 0) ? -EIO : 0;
+}
+
+/*
+ * For tools/hostd/selftest.sh: GPH_HOSTD_TEST_MIGRATE=1 starts a migration
+ * (to a pipe, throttled to 1 byte/s) once, with the vCPUs stopped, after
+ * the migration check and right before the punches: as another monitor's
+ * migrate command can come in there.
+ */
+static int test_migrate(struct hostd *d)
+{
+	static bool done;
+	const char *v = getenv("GPH_HOSTD_TEST_MIGRATE");
+	int r;
+
+	if (done || !v || strcmp(v, "1"))
+		return 0;
+	done = true;
+	msg("test: a migration starts before the punches");
+	r = qmp_cmd(&d->q, "migrate-set-parameters", "{\"max-bandwidth\": 1}", NULL, QMP_TIMEOUT_MS);
+	if (!r)
+		r = qmp_cmd(&d->q, "migrate", "{\"uri\": \"exec:cat >/dev/null\"}", NULL,
+			    QMP_TIMEOUT_MS);
+	return r;
 }
 
 /* One stop window over one batch of one kind: the model's hostd, step by step. */
@@ -1087,6 +1223,15 @@ static int window(struct hostd *d, unsigned char kind, size_t n)
 	r = vm_may_window(d, true);
 	if (r < 0)
 		return r;
+	/* A device hot-added since (DEVICE_ADDED read during the queries)? */
+	if (r && d->devices_changed) {
+		d->devices_changed = false;
+		r = find_passthrough(d);
+		if (r < 0)
+			return r;
+		d->passthrough = r;
+		r = !r;
+	}
 	if (!r) {
 		hts_mark_all(&d->t);
 		goto resume;
@@ -1100,6 +1245,9 @@ static int window(struct hostd *d, unsigned char kind, size_t n)
 #else
 	(void)why;	/* tools/hostd/selftest.sh must fail against this build */
 #endif
+	r = test_migrate(d);
+	if (r)
+		return r;
 	before = ram_allocated(d);
 	hts_apply(&d->t, kind, d->cand, n, punch, d, &res);
 	{
@@ -1109,6 +1257,9 @@ static int window(struct hostd *d, unsigned char kind, size_t n)
 	}
 	if (res.err)
 		msg_ratelimited("fallocate(PUNCH_HOLE): %s", strerror(-res.err));
+	r = cancel_overlapping_migration(d);
+	if (r && r != -EREMOTEIO)
+		return r;	/* the journal finishes it, cancel included */
 	publish(d, kind, res.taken);
 	if (kind == GPH_UNUSED)
 		d->drops += res.taken;
@@ -1183,8 +1334,12 @@ static uint64_t cgroup_excess(void)
 {
 	uint64_t cur, limit;
 
-	if (!cgroup_value("memory.current", &cur) ||
-	    (!cgroup_value("memory.high", &limit) && !cgroup_value("memory.max", &limit)))
+	if (!cgroup_value("memory.current", &cur)) {
+		msg_ratelimited("--cgroup=%s: cannot read memory.current: no pressure from it",
+				env.cgroup);
+		return 0;
+	}
+	if (!cgroup_value("memory.high", &limit) && !cgroup_value("memory.max", &limit))
 		return 0;
 	limit -= limit / 10;
 	return cur > limit ? cur - limit : 0;
@@ -1347,6 +1502,21 @@ static int tick(struct hostd *d)
 		hts_mark_all(&d->t);
 		msg("trusting the table: generation %u, %" PRIu64 " frames", d->tgen,
 		    (uint64_t)d->t.l.nr_frames);
+		/*
+		 * BUSY bytes now are nobody's: no window is open, and a killed
+		 * instance's were finished from the journal. They come from a
+		 * migration or a snapshot that copied the table inside a
+		 * window, and the guest would wait on them forever. Release
+		 * them as DISCARDED, no punch: the guest takes that as free
+		 * (a free frame) or re-reads (a page-cache folio).
+		 */
+		if (hts_count_busy(&d->t)) {
+			struct hts_result res;
+
+			hts_recover(&d->t, GPH_VOLATILE, no_punch, d, &res);
+			msg("released %zu BUSY frames no window of ours holds, as DISCARDED",
+			    res.taken);
+		}
 	}
 	if (h->generation != d->tgen || !(h->guest_flags & GPH_GUEST_ENABLED)) {
 		distrust(d, "generation or ENABLED changed");
@@ -1461,6 +1631,16 @@ static int serve(struct hostd *d)
 	uint64_t next = now_us();
 	int r;
 
+	/* A VM restarted by libvirt may come back in a new cgroup of the same name. */
+	if (env.cgroup) {
+		int fd = open(env.cgroup, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			close(cgroup_fd);
+			cgroup_fd = fd;
+		}
+	}
+	d->reset_seen = false;
 	r = vm_open(d);
 	if (r != -1)
 		return r;
@@ -1524,6 +1704,26 @@ static int pressure_setup(void)
 	return 0;
 }
 
+/*
+ * --exit-when-gone: is the VM gone for good? Only if nobody listens on the
+ * socket (a QEMU busy in a long stop or a slow greeting is still there), and
+ * never while our journal says a window is open in a QEMU that still lives:
+ * that VM stays paused until a gph-hostd finishes the window.
+ */
+static bool vm_gone(struct hostd *d, int err)
+{
+	if (err != -ENOENT && err != -ECONNREFUSED)
+		return false;
+	if (d->j.stopped && d->j.qemu_pid &&
+	    (kill((pid_t)d->j.qemu_pid, 0) == 0 || errno == EPERM) &&
+	    (!d->j.qemu_start || proc_start(d->j.qemu_pid) == d->j.qemu_start)) {
+		msg_ratelimited("QMP socket gone, but QEMU %u lives with our window open: waiting",
+				d->j.qemu_pid);
+		return false;
+	}
+	return true;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -1577,7 +1777,7 @@ int main(int argc, char **argv)
 		int r = qmp_connect(&d->q, env.qmp_path, QMP_TIMEOUT_MS);
 
 		if (r) {
-			if (env.exit_when_gone) {
+			if (env.exit_when_gone && vm_gone(d, r)) {
 				msg("QMP %s: %s: the VM is gone", env.qmp_path, strerror(-r));
 				ret = 0;
 				goto cleanup;
@@ -1596,7 +1796,7 @@ int main(int argc, char **argv)
 		qmp_close(&d->q);
 		if (r == SERVE_FATAL)
 			goto cleanup;
-		if (r == SERVE_GONE && env.exit_when_gone) {
+		if (r == SERVE_GONE && env.exit_when_gone && vm_gone(d, -ECONNREFUSED)) {
 			msg("the VM is gone");
 			break;
 		}

@@ -14,12 +14,15 @@
 #include "qmp.h"
 
 #define JV_MAX_DEPTH	64
+/* Values per message: QEMU's replies hold a few hundred; a hostile peer's 16 MiB line, millions. */
+#define JV_MAX_NODES	65536
 
 /* --- JSON ---------------------------------------------------------------- */
 
 struct jp {
 	const char *p, *end;
 	int depth;
+	size_t nodes;
 };
 
 static void skip_ws(struct jp *j)
@@ -44,13 +47,19 @@ static int hexval(char c)
 /* A string literal at j->p (the opening quote); returns a malloc'd copy. */
 static char *parse_string(struct jp *j)
 {
-	const char *p = j->p + 1;
+	const char *p = j->p + 1, *q;
 	char *out, *o;
 
 	if (j->p >= j->end || *j->p != '"')
 		return NULL;
+	/* The literal's end first: allocate for it, not for the rest of the line. */
+	for (q = p; q < j->end && *q != '"'; q++)
+		if (*q == '\\' && q + 1 < j->end)
+			q++;
+	if (q >= j->end)
+		return NULL;
 	/* The decoded string is never longer than the literal. */
-	out = malloc(j->end - j->p);
+	out = malloc(q - p + 1);
 	if (!out)
 		return NULL;
 	o = out;
@@ -240,7 +249,7 @@ static struct jv *parse_value(struct jp *j)
 	struct jv *v, *r = NULL;
 
 	skip_ws(j);
-	if (j->p >= j->end || j->depth >= JV_MAX_DEPTH)
+	if (j->p >= j->end || j->depth >= JV_MAX_DEPTH || ++j->nodes > JV_MAX_NODES)
 		return NULL;
 	v = calloc(1, sizeof(*v));
 	if (!v)

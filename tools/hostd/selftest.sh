@@ -15,7 +15,10 @@
 # migration runs, nor for a VM with a passthrough device
 # (GPH_HOSTD_TEST_PASSTHROUGH names the ivshmem device so, as no VFIO device
 # can be made here); under --discard-volatile=pressure VOLATILE frames go only
-# when a cgroup (a stand-in directory) or PSI says so; with --exit-when-gone it leaves when QEMU quits. TAP on
+# when a cgroup (a stand-in directory) or PSI says so; a backend file that is
+# not what QEMU maps is refused; a migration begun while it punches is
+# cancelled (GPH_HOSTD_TEST_MIGRATE); BUSY bytes no window holds are
+# released at trust; with --exit-when-gone it leaves when QEMU quits. TAP on
 # stdout; exit 1 on failure, 4 (skip) without QEMU.
 #
 # HOSTD=path runs another gph-hostd build (to check that this test fails
@@ -32,7 +35,7 @@ n=0 failed=0
 cleanup() {
 	for p in $hostd_pid $beat_pid $qemu_pid; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$tmp" "$ram" "$tab"
+	rm -rf "$tmp" "$ram" "$tab" "/dev/shm/gph-selftest-$$.decoy"
 }
 trap cleanup EXIT
 
@@ -55,7 +58,7 @@ running() { fg qmp "$tmp/qmp2.sock" query-status | grep -q '"status": "running"'
 command -v qemu-system-x86_64 >/dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
 make -s -C "$top" hostd >&2 || { echo "1..0 # build failed"; exit 1; }
 hostd=${HOSTD:-$bin/gph-hostd}
-echo "1..22"
+echo "1..26"
 
 "$hostd" --qmp=/nonexistent --discard-volatile=bogus >"$tmp/bad.out" 2>&1
 rc=$?
@@ -249,6 +252,39 @@ for where in trust window; do
 	W=$((W + NW)) i=$((i + 1))
 done
 
+# A migration that another monitor starts while gph-hostd punches (the test
+# hook starts it there, the vCPUs stopped): it would copy a table and RAM
+# that changed behind its dirty log, so it is cancelled before the VM runs.
+X=100352 NX=1024
+fg fill "$ram" $X $NX 17
+fg mark "$tab" $X $NX unused
+GPH_HOSTD_TEST_MIGRATE=1 start_hostd
+wait_for 10 grep -q 'test: a migration starts before the punches' "$tmp/hostd.log"
+hooked=$?
+migstatus() { fg qmp "$tmp/qmp2.sock" query-migrate | grep -o '"status": "[a-z-]*"' | head -1; }
+wait_for 5 eval '[ "$(migstatus)" = "\"status\": \"cancelled\"" ]'
+mig=$(migstatus)
+wait_for 5 running
+[ $hooked -eq 0 ] && [ "$mig" = '"status": "cancelled"' ] && punched $X $NX && running
+ok $? "a migration begun during the punches: cancelled before cont (migration $mig), frames dropped, the VM runs"
+kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+fg qmp "$tmp/qmp2.sock" migrate_cancel >/dev/null 2>&1
+
+# BUSY bytes that no window holds (a migration or a snapshot copied the
+# table inside one; no journal says a window is open): released as
+# DISCARDED once the table is trusted, not punched.
+Y=101376 NY=256
+fg fill "$ram" $Y $NY 18
+fg poke "$tab" $Y $NY busy
+start_hostd
+wait_for 10 grep -q 'released 256 BUSY frames no window of ours holds' "$tmp/hostd.log"
+found=$?
+fg check "$ram" $Y $NY 18 >"$tmp/check" 2>&1
+intact=$? busy=$(fg count "$tab" busy)
+[ $found -eq 0 ] && [ $intact -eq 0 ] && [ "$busy" = 0 ]
+ok $? "stray BUSY frames released at trust ($busy left), not punched ($(cat "$tmp/check"))"
+kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+
 # Pressure (--discard-volatile=pressure): a stand-in for the VM's cgroup v2
 # directory with its memory files. VOLATILE frames stay while memory.current
 # is under 90 % of the limit and PSI "some avg10" is under --psi; they go once
@@ -284,6 +320,21 @@ rc=$?
 [ $rc -eq 1 ] && grep -q 'want the cgroup v2 directory' "$tmp/bad.out"
 ok $? "a --cgroup without memory.current is refused at start (rc $rc: $(head -1 "$tmp/bad.out"))"
 
+# A backend whose file was replaced after QEMU mapped it: QMP still names the
+# path, but the file there is not what QEMU maps (as a compromised QEMU would
+# name another VM's file). Refused before it is opened for writing.
+decoy=/dev/shm/gph-selftest-$$.decoy
+fg qmp "$tmp/qmp2.sock" object-add "{\"qom-type\": \"memory-backend-file\", \"id\": \"decoy\", \"mem-path\": \"$decoy\", \"size\": 4194304, \"share\": true}" >"$tmp/decoy.out"
+rm -f "$decoy"
+head -c 4194304 /dev/urandom >"$decoy"
+sum=$(md5sum <"$decoy")
+timeout 20 "$hostd" --qmp="$tmp/qmp.sock" --name=decoy --state-dir="$tmp" --ram-backend=decoy \
+	>"$tmp/decoy.log" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q 'is not what this QEMU maps' "$tmp/decoy.log" && [ "$(md5sum <"$decoy")" = "$sum" ]
+ok $? "a backend file replaced after QEMU mapped it: refused, untouched (rc $rc: $(grep -m1 -o 'decoy: .*' "$tmp/decoy.log" | cut -c1-100))"
+rm -f "$decoy"
+
 # A passthrough device: gph-hostd says so and gives nothing back.
 V=93184 NV=1024
 fg fill "$ram" $V $NV 12
@@ -296,6 +347,20 @@ fg check "$ram" $V $NV 12 >"$tmp/check" 2>&1
 [ $found -eq 0 ] && grep -q "zero=0" "$tmp/check"
 ok $? "a passthrough device (ivshmem, named so for the test): refused, nothing punched ($(cat "$tmp/check"))"
 kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+# --exit-when-gone with a window of ours open in a QEMU that lives (the
+# journal says so; its socket is not there, as while QEMU restarts its
+# monitor): not gone, it waits for the socket rather than leave the VM paused.
+journal
+"$hostd" --qmp="$tmp/absent.sock" --name=selftest --state-dir="$tmp" --exit-when-gone \
+	>"$tmp/gone.log" 2>&1 &
+gone_pid=$!
+sleep 2
+kill -0 $gone_pid 2>/dev/null
+alive=$?
+kill -TERM $gone_pid 2>/dev/null; wait $gone_pid
+printf 'GPJ2' >"$tmp/selftest.journal"	# no window open
+[ $alive -eq 0 ]
+ok $? "--exit-when-gone, the socket gone but our window open in a live QEMU: keeps waiting ($(grep -m1 -o 'QEMU [0-9]* lives.*' "$tmp/gone.log"))"
 start_hostd --exit-when-gone
 sleep 0.5
 fg qmp "$tmp/qmp2.sock" quit >/dev/null
