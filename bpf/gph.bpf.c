@@ -7,8 +7,9 @@
  * streams, sent to user space through a ring buffer:
  *
  *   transitions         old x new x reason -> events, pages
- *   discards_by_file    {dev, ino} -> discards (gph_discard), rereads (gph_reread)
- *   discards_by_cgroup  cgroup id of the task that found the discard -> discards
+ *   discards_by_file    {dev, ino} -> discards (gph_discard), rereads (gph_reread),
+ *                       pages (2^order per discard)
+ *   discards_by_cgroup  cgroup id of the task that found the discard -> discards, pages
  *   volatile_lifetime   log2 histogram, ns from a frame going volatile to the
  *                       host discarding it
  *   reread_latency      log2 histogram of gph_reread's delay_ns: from finding
@@ -164,7 +165,8 @@ static __always_inline void on_state(unsigned long pfn, unsigned int nr_pages,
 	struct gph_event *e;
 
 	count(nr_pages, old, new, reason);
-	/* Volatile runs are single frames (order-0 folios only, for now). */
+	/* A run is one folio (gph_folio_idle commits a whole folio): keyed by
+	 * its first frame, which its discard event names. */
 	if (new == GPH_VOLATILE) {
 		__u64 key = pfn, now = bpf_ktime_get_ns();
 
@@ -251,12 +253,18 @@ static __always_inline void on_discard(__u32 dev, __u64 ino, __u64 index,
 	struct gph_file_val *val;
 	struct gph_event *e;
 
+	__u64 pages = 1ull << (order & 31);	/* a large folio is discarded whole */
+
 	val = file_val(dev, ino);
-	if (val)
+	if (val) {
 		__sync_fetch_and_add(&val->discards, 1);
+		__sync_fetch_and_add(&val->pages, pages);
+	}
 	cval = lookup_or_init(&discards_by_cgroup, &ckey, &czero);
-	if (cval)
+	if (cval) {
 		__sync_fetch_and_add(&cval->discards, 1);
+		__sync_fetch_and_add(&cval->pages, pages);
+	}
 
 	if (!file_wanted(dev, ino))
 		return;

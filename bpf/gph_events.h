@@ -29,10 +29,14 @@ struct gph_file_key {
 	__u64 ino;
 };
 
-/* Value: gph_discard events (folios removed), gph_reread events (read back). */
+/*
+ * Value: gph_discard events (folios removed), gph_reread events (read back),
+ * and the pages of the discarded folios (a folio of order n counts 2^n).
+ */
 struct gph_file_val {
 	__u64 discards;
 	__u64 rereads;
+	__u64 pages;
 };
 
 /* Key of the pinned "discards_by_cgroup" map: the task's cgroup v2 id. */
@@ -40,9 +44,10 @@ struct gph_cgroup_key {
 	__u64 cgroup_id;
 };
 
-/* Value: gph_discard events seen by tasks of that cgroup. */
+/* Value: gph_discard events seen by tasks of that cgroup, and their pages. */
 struct gph_cgroup_val {
 	__u64 discards;
+	__u64 pages;
 };
 
 /*

@@ -222,7 +222,7 @@ static bool gph_emul_discard(unsigned long pfn)
 	local_irq_restore(flags);
 	if (discarded) {
 		atomic_long_inc(&gph_emul_discards);
-		gph_moved(pfn, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
+		gph_moved(pfn, 1, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
 		gph_trace(gph_host, pfn, 1, GPH_VOLATILE, GPH_DISCARDED);
 	}
 	return discarded;

@@ -142,7 +142,7 @@ static int gph_essa_volatile_use(u8 *byte, unsigned long pfn)
 	if (old != GPH_ESSA_FOUND_LOST)
 		return old;
 	/* The host's move, seen only now (there is no table to show it). */
-	gph_moved(pfn, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
+	gph_moved(pfn, 1, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
 	return GPH_DISCARDED;
 }
 
@@ -199,7 +199,7 @@ static noinline int gph_essa_byte_reset(unsigned long pfn, enum gph_state new,
 	if (cmpxchg(&gph_essa_bytes[pfn], old, GPH_STABLE) != old)
 		return new;
 	if (old == GPH_VOLATILE && machine == GPH_DISCARDED) {
-		gph_moved(pfn, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
+		gph_moved(pfn, 1, GPH_VOLATILE, GPH_DISCARDED, GPH_REASON_HOST);
 		return GPH_DISCARDED;
 	}
 	return old;

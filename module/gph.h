@@ -65,6 +65,9 @@ extern const struct gph_backend gph_essa_backend;
 #endif
 
 /* Per-cpu statistics: always on, summed when sysfs is read. */
+/* discards_by_order's last slot: PMD-sized folios (order 9 on x86 and s390) and up. */
+#define GPH_MAX_ORDER	9
+
 struct gph_stats {
 	unsigned long transitions[GPH_NR_STATES][GPH_NR_STATES];
 	unsigned long by_reason[GPH_NR_REASONS];
@@ -73,6 +76,8 @@ struct gph_stats {
 	unsigned long backend_nops;	/* guest operations that changed nothing */
 	unsigned long host_drops;	/* UNUSED pages the host took */
 	unsigned long discards;		/* discarded folios removed from a cache */
+	unsigned long discards_by_order[GPH_MAX_ORDER + 1];	/* of those, by folio
+					 * order (the last: that order or more) */
 	unsigned long rereads;		/* of those, read back in */
 	unsigned long discards_swap;	/* of the discards, swap-cache folios */
 	unsigned long rereads_swap;	/* of the re-reads, from swap */
@@ -88,8 +93,8 @@ static inline void gph_count_backend_ops(unsigned long n)
 }
 
 void gph_host_dropped(unsigned int nr);
-void gph_moved(unsigned long pfn, enum gph_state old, enum gph_state new,
-	       enum gph_reason reason);
+void gph_moved(unsigned long pfn, unsigned int nr, enum gph_state old,
+	       enum gph_state new, enum gph_reason reason);
 
 /*
  * Fire a gph tracepoint with interrupts off: an event from an interrupt
@@ -120,6 +125,7 @@ extern struct kobject *gph_kobj;
 int gph_frame_state(unsigned long pfn);
 void gph_frame_take_back(unsigned long pfn);
 unsigned long gph_stats_by_reason(enum gph_reason reason);
+unsigned long gph_stats_discards_by_order(unsigned int order);
 unsigned long gph_frames(void);
 bool gph_is_enabled(void);
 

@@ -334,8 +334,11 @@ static void gph_cached_exit(void *data)
 	struct gph_cached *c = data;
 
 	if (c->folio) {
-		/* Whatever the case left, the frame is the guest's again. */
-		cmpxchg(&gph_table.states[folio_pfn(c->folio)], GPH_DISCARDED, GPH_STABLE);
+		unsigned long i, pfn = folio_pfn(c->folio);
+
+		/* Whatever the case left, the frames are the guest's again. */
+		for (i = 0; i < folio_nr_pages(c->folio); i++)
+			cmpxchg(&gph_table.states[pfn + i], GPH_DISCARDED, GPH_STABLE);
 		folio_put(c->folio);
 	}
 	gph_reread_forget();	/* its slot names our mapping, which goes now */
@@ -353,11 +356,12 @@ static void gph_kunit_needs_table(struct kunit *test)
 }
 
 /*
- * A clean, uptodate, unlocked page-cache folio at index 0 of a new inode,
- * whose mapping has @aops (NULL: the pseudo file system's, empty).
+ * A clean, uptodate, unlocked page-cache folio of @order at index 0 of a new
+ * inode, whose mapping has @aops (NULL: the pseudo file system's, empty).
  */
-static struct gph_cached *gph_cached_folio_aops(struct kunit *test,
-						const struct address_space_operations *aops)
+static struct gph_cached *gph_cached_folio_order(struct kunit *test,
+						 const struct address_space_operations *aops,
+						 unsigned int order)
 {
 	struct vfsmount *mnt;
 	struct inode *inode;
@@ -378,7 +382,9 @@ static struct gph_cached *gph_cached_folio_aops(struct kunit *test,
 	c->inode = inode;
 	if (aops)
 		inode->i_mapping->a_ops = aops;
-	folio = filemap_alloc_folio(GFP_KERNEL, 0);
+	if (order)
+		mapping_set_large_folios(inode->i_mapping);
+	folio = filemap_alloc_folio(GFP_KERNEL, order);
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	migrate_disable();	/* the LRU batch drained below is this CPU's */
 	err = filemap_add_folio(inode->i_mapping, folio, 0, GFP_KERNEL);
@@ -400,6 +406,12 @@ static struct gph_cached *gph_cached_folio_aops(struct kunit *test,
 	folio_batch_release(&fbatch);
 	migrate_enable();
 	return c;
+}
+
+static struct gph_cached *gph_cached_folio_aops(struct kunit *test,
+						const struct address_space_operations *aops)
+{
+	return gph_cached_folio_order(test, aops, 0);
 }
 
 static struct gph_cached *gph_cached_folio(struct kunit *test)
@@ -923,6 +935,87 @@ static struct kunit_suite gph_volatile_mapping_suite = {
 	.test_cases = gph_volatile_mapping_cases,
 };
 
+/* --- large folios: the whole folio, or none of it ------------------------- */
+
+#define GPH_KUNIT_ORDER	2	/* four frames */
+
+/* How many of @folio's frames hold @state. */
+static unsigned long gph_kunit_frames_in(struct folio *folio, u8 state)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < folio_nr_pages(folio); i++)
+		n += READ_ONCE(gph_table.states[folio_pfn(folio) + i]) == state;
+	return n;
+}
+
+/* An idle large folio goes volatile whole; a lookup takes back every frame. */
+static void gph_large_folio_volatile_whole_and_back(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio_order(test, &gph_kunit_readable_aops,
+						      GPH_KUNIT_ORDER);
+	unsigned long nr = folio_nr_pages(c->folio);
+	struct folio *f;
+
+	gph_folio_idle(c->folio, 1);	/* 1: the test's own reference */
+	KUNIT_EXPECT_EQ(test, gph_kunit_frames_in(c->folio, GPH_VOLATILE), nr);
+	f = filemap_get_folio(c->inode->i_mapping, 3);	/* a tail page's index */
+	KUNIT_ASSERT_PTR_EQ(test, f, c->folio);
+	KUNIT_EXPECT_EQ(test, gph_kunit_frames_in(c->folio, GPH_STABLE), nr);
+	folio_put(f);
+}
+
+/* A reference the caller does not declare: no frame goes volatile, none stays PENDING. */
+static void gph_large_folio_unknown_reference_backs_out(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio_order(test, &gph_kunit_readable_aops,
+						      GPH_KUNIT_ORDER);
+
+	folio_get(c->folio);
+	gph_folio_idle(c->folio, 1);
+	folio_put(c->folio);
+	KUNIT_EXPECT_EQ(test, gph_kunit_frames_in(c->folio, GPH_STABLE),
+			folio_nr_pages(c->folio));
+}
+
+/*
+ * The host discards one tail frame: the whole folio is lost. A lookup of
+ * any index misses, the folio is removed once and counted at its order, and
+ * the discarded frame stays DISCARDED while the test still holds the folio.
+ */
+static void gph_large_folio_one_frame_discarded_loses_it_all(struct kunit *test)
+{
+	struct gph_cached *c = gph_cached_folio_order(test, &gph_kunit_readable_aops,
+						      GPH_KUNIT_ORDER);
+	unsigned long before, pfn = folio_pfn(c->folio);
+	u8 *tail = &gph_table.states[pfn + 2];
+
+	gph_folio_idle(c->folio, 1);
+	KUNIT_ASSERT_EQ(test, gph_kunit_frames_in(c->folio, GPH_VOLATILE),
+			folio_nr_pages(c->folio));
+	before = gph_stats_discards_by_order(GPH_KUNIT_ORDER);
+	KUNIT_ASSERT_EQ(test, cmpxchg(tail, GPH_VOLATILE, GPH_DISCARDED), GPH_VOLATILE);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(filemap_get_folio(c->inode->i_mapping, 1)));
+	KUNIT_EXPECT_NULL(test, c->folio->mapping);
+	KUNIT_EXPECT_EQ(test, c->inode->i_mapping->nrpages, 0UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*tail), GPH_DISCARDED);
+	/* A second lookup that found it before the removal still finds it lost. */
+	KUNIT_EXPECT_FALSE(test, gph_folio_stable(c->folio));
+	KUNIT_EXPECT_EQ(test, gph_stats_discards_by_order(GPH_KUNIT_ORDER), before + 1);
+}
+
+static struct kunit_case gph_large_folio_cases[] = {
+	KUNIT_CASE(gph_large_folio_volatile_whole_and_back),
+	KUNIT_CASE(gph_large_folio_unknown_reference_backs_out),
+	KUNIT_CASE(gph_large_folio_one_frame_discarded_loses_it_all),
+	{}
+};
+
+static struct kunit_suite gph_large_folio_suite = {
+	.name = "gph_large_folio",
+	.test_cases = gph_large_folio_cases,
+};
+
 /* --- lookups of a discarded folio that may not sleep ---------------------- */
 
 struct gph_locker {
@@ -1066,7 +1159,7 @@ static struct kunit_suite gph_discard_fault_suite = {
 kunit_test_suites(&gph_states_suite, &gph_essa_suite, &gph_table_suite,
 		  &gph_registry_suite, &gph_discard_fault_suite,
 		  &gph_volatile_release_suite, &gph_read_batch_suite,
-		  &gph_volatile_mapping_suite, &gph_lookup_suite);
+		  &gph_volatile_mapping_suite, &gph_large_folio_suite, &gph_lookup_suite);
 
 MODULE_DESCRIPTION("KUnit tests for gph");
 MODULE_LICENSE("GPL");

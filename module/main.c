@@ -149,11 +149,11 @@ static __always_inline void gph_set_range(unsigned long pfn, unsigned int nr,
 		gph_set_many(pfn, nr, new, reason);
 }
 
-/* A single-frame transition made outside the buddy hooks (volatile.c, emul). */
-void gph_moved(unsigned long pfn, enum gph_state old, enum gph_state new,
-	       enum gph_reason reason)
+/* A transition of @nr frames from @pfn made outside the buddy hooks (volatile.c, emul). */
+void gph_moved(unsigned long pfn, unsigned int nr, enum gph_state old,
+	       enum gph_state new, enum gph_reason reason)
 {
-	gph_account(pfn, 1, old, new, reason);
+	gph_account(pfn, nr, old, new, reason);
 }
 
 /* Host-side accounting for backends whose host runs in the guest (emul). */
@@ -552,6 +552,8 @@ static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 		sum->backend_ops += READ_ONCE(st->backend_ops) + READ_ONCE(st->backend_nops);
 		sum->host_drops += READ_ONCE(st->host_drops);
 		sum->discards += READ_ONCE(st->discards);
+		for (i = 0; i <= GPH_MAX_ORDER; i++)
+			sum->discards_by_order[i] += READ_ONCE(st->discards_by_order[i]);
 		sum->rereads += READ_ONCE(st->rereads);
 		sum->discards_swap += READ_ONCE(st->discards_swap);
 		sum->rereads_swap += READ_ONCE(st->rereads_swap);
@@ -595,6 +597,7 @@ GPH_STAT_ATTR(nr_discarded);
 GPH_STAT_ATTR(backend_ops);
 GPH_STAT_ATTR(host_drops);
 GPH_STAT_ATTR(discards);
+GPH_STAT_ATTR(discards_by_order);
 GPH_STAT_ATTR(rereads);
 GPH_STAT_ATTR(discards_swap);
 GPH_STAT_ATTR(rereads_swap);
@@ -643,6 +646,11 @@ static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 		len = sysfs_emit(buf, "%lu\n", sum->host_drops);
 	} else if (attr == &discards_attr) {
 		len = sysfs_emit(buf, "%lu\n", sum->discards);
+	} else if (attr == &discards_by_order_attr) {
+		/* "order folios pages", orders 0..9 (9: 9 or more), as buddyinfo lists them. */
+		for (i = 0; i <= GPH_MAX_ORDER; i++)
+			len += sysfs_emit_at(buf, len, "%d %lu %lu\n", i, sum->discards_by_order[i],
+					     sum->discards_by_order[i] << i);
 	} else if (attr == &rereads_attr) {
 		len = sysfs_emit(buf, "%lu\n", sum->rereads);
 	} else if (attr == &discards_swap_attr) {
@@ -670,6 +678,7 @@ static struct attribute *gph_stats_attrs[] = {
 	&backend_ops_attr.attr,
 	&host_drops_attr.attr,
 	&discards_attr.attr,
+	&discards_by_order_attr.attr,
 	&rereads_attr.attr,
 	&discards_swap_attr.attr,
 	&rereads_swap_attr.attr,
@@ -694,6 +703,16 @@ unsigned long gph_stats_by_reason(enum gph_reason reason)
 	return sum.by_reason[reason];
 }
 EXPORT_SYMBOL_IF_KUNIT(gph_stats_by_reason);
+
+unsigned long gph_stats_discards_by_order(unsigned int order)
+{
+	long nr_state[GPH_NR_STATES];
+	struct gph_stats sum;
+
+	gph_stats_sum(&sum, nr_state);
+	return sum.discards_by_order[min_t(unsigned int, order, GPH_MAX_ORDER)];
+}
+EXPORT_SYMBOL_IF_KUNIT(gph_stats_discards_by_order);
 
 static struct dentry *gph_debugfs;
 

@@ -35,6 +35,7 @@
 #define pr_fmt(fmt) "gph: " fmt
 
 #include <linux/hash.h>
+#include <linux/iomap.h>
 #include <linux/kthread.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
@@ -77,11 +78,29 @@ enum gph_verdict {
  * ends (private data, mlock); GPH_LATER for a folio still waiting in a
  * per-cpu LRU batch, which may drain without a hook that sees it idle.
  */
+/*
+ * iomap (XFS, and others on iomap) keeps per-block state beside a large
+ * folio, in kernel memory, as its private data: none of it is in the
+ * folio's frames. For a clean, uptodate folio it can be let go and made
+ * again when needed, as reclaim and invalidation do (filemap_release_folio
+ * under the folio lock; iomap_release_folio only frees it, in any context).
+ * Other private data (buffer heads, with journal locks behind their
+ * release) keeps a folio stable.
+ */
+static inline bool gph_private_releasable(struct folio *folio,
+					  struct address_space *mapping)
+{
+#if IS_ENABLED(CONFIG_FS_IOMAP)
+	return mapping->a_ops->release_folio == iomap_release_folio;
+#else
+	return false;
+#endif
+}
+
 static enum gph_verdict gph_swap_may_be_volatile(struct folio *folio)
 {
-	/* KSM reads its folios without a lookup; large ones go whole. */
-	if (folio_test_large(folio) || folio_test_ksm(folio) ||
-	    folio_test_hugetlb(folio))
+	/* KSM reads its folios without a lookup. */
+	if (folio_test_ksm(folio) || folio_test_hugetlb(folio))
 		return GPH_NOT_NOW;
 	/* Clean: the slot holds what the folio holds. */
 	if (!folio_test_uptodate(folio) || folio_test_dirty(folio) ||
@@ -103,12 +122,14 @@ static enum gph_verdict gph_folio_may_be_volatile(struct folio *folio)
 	mapping = READ_ONCE(folio->mapping);
 	if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS))
 		return GPH_NOT_NOW;	/* truncated, anon or movable */
-	if (folio_test_large(folio) || folio_test_swapbacked(folio) ||
-	    folio_test_swapcache(folio) || folio_test_hugetlb(folio))
+	if (folio_test_swapbacked(folio) || folio_test_swapcache(folio) ||
+	    folio_test_hugetlb(folio))
 		return GPH_NOT_NOW;
 	if (!folio_test_uptodate(folio) || folio_test_dirty(folio) ||
-	    folio_test_writeback(folio) || folio_has_private(folio) ||
-	    folio_test_hwpoison(folio))
+	    folio_test_writeback(folio) || folio_test_hwpoison(folio))
+		return GPH_NOT_NOW;
+	/* Private data: only iomap's, which make-volatile lets go (below). */
+	if (folio_has_private(folio) && !gph_private_releasable(folio, mapping))
 		return GPH_NOT_NOW;
 	/* mlocked or in an unevictable mapping: never volatile. */
 	if (folio_test_unevictable(folio) || folio_test_mlocked(folio) ||
@@ -157,11 +178,24 @@ void gph_volatile_set_active(bool active)
 	WRITE_ONCE(gph_volatile_active, active && READ_ONCE(gph_volatile_on));
 }
 
-static inline u8 *gph_volatile_byte(struct folio *folio)
+/*
+ * The bytes of @folio's frames, one per page, and how many (*nr); NULL if
+ * any lies beyond ours (hot-added memory: not ours to look at).
+ */
+static inline u8 *gph_volatile_bytes_of(struct folio *folio, unsigned long *nr)
 {
 	unsigned long pfn = folio_pfn(folio);
 
-	return pfn < gph_volatile_frames ? &gph_volatile_bytes[pfn] : NULL;
+	*nr = folio_nr_pages(folio);
+	return pfn + *nr <= gph_volatile_frames ? &gph_volatile_bytes[pfn] : NULL;
+}
+
+/* Every frame of the folio STABLE? (GPH_STABLE is 0; plain loads: the caller orders them.) */
+static __always_inline bool gph_all_stable(const u8 *bytes, unsigned long nr)
+{
+	if (nr == 1)	/* most folios */
+		return READ_ONCE(*bytes) == GPH_STABLE;
+	return !memchr_inv(bytes, GPH_STABLE, nr);
 }
 
 /* A3's commit PENDING -> VOLATILE; the table's (no op) inline. */
@@ -182,12 +216,34 @@ static __always_inline int gph_volatile_use(u8 *byte, unsigned long pfn)
 
 static void gph_reread_check(struct folio *folio);
 
+/*
+ * A make-volatile that did not commit the whole folio: frames [from, to)
+ * are PENDING (A1 done, never committed) and go back to STABLE, and frames
+ * [0, from) that it had committed are taken back as a lookup would (a
+ * lookup that made a frame of ours stable first takes back them all
+ * itself, but a failed commit need not come from one). A frame the host
+ * discarded meanwhile stays DISCARDED: the next lookup finds the folio
+ * lost and removes it.
+ */
+static void gph_back_out(u8 *bytes, unsigned long pfn, unsigned long from,
+			 unsigned long to)
+{
+	unsigned long i;
+
+	for (i = from; i < to; i++)
+		gph_proto_move(&bytes[i], GPH_PENDING, GPH_STABLE, GPH_ACTOR_GUEST);
+	for (i = 0; i < from; i++)
+		if (gph_volatile_use(&bytes[i], pfn + i) == GPH_VOLATILE)
+			gph_moved(pfn + i, 1, GPH_VOLATILE, GPH_STABLE, GPH_REASON_USE);
+}
+
 /* page_states_ops.folio_idle: any context; never sleeps or waits. */
 void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 {
+	unsigned long pfn, nr, i;
 	enum gph_verdict verdict;
-	bool committed = false;
-	u8 *byte;
+	bool committed;
+	u8 *bytes;
 	int refs;
 
 	/*
@@ -207,29 +263,50 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 			gph_revisit_mark(folio);
 		goto put;
 	}
-	byte = gph_volatile_byte(folio);
-	if (!byte || READ_ONCE(*byte) != GPH_STABLE)
+	bytes = gph_volatile_bytes_of(folio, &nr);
+	if (!bytes || !gph_all_stable(bytes, nr))
 		goto put;
 	if (!folio_trylock(folio)) {
 		gph_revisit_mark(folio);
 		goto put;
 	}
-	/* A1: a fully ordered cmpxchg; the host leaves PENDING alone. */
-	if (!gph_proto_move(byte, GPH_STABLE, GPH_PENDING, GPH_ACTOR_GUEST))
+	/*
+	 * iomap's per-block state: let it go while we hold the lock, before
+	 * A2 counts references (attached private data holds one).
+	 */
+	if (folio_test_private(folio) &&
+	    (!folio->mapping || folio_test_swapcache(folio) ||
+	     !gph_private_releasable(folio, folio->mapping) ||
+	     !filemap_release_folio(folio, 0)))
 		goto unlock;
+	pfn = folio_pfn(folio);
+	/*
+	 * A1 on every frame, fully ordered cmpxchgs; the host leaves PENDING
+	 * alone. The whole folio goes volatile, or none of it.
+	 */
+	for (i = 0; i < nr; i++)
+		if (!gph_proto_move(&bytes[i], GPH_STABLE, GPH_PENDING, GPH_ACTOR_GUEST))
+			break;
+	if (i < nr) {
+		gph_back_out(bytes, pfn, 0, i);
+		goto unlock;
+	}
 	refs = folio_ref_count(folio);	/* A2 */
 	smp_rmb();			/* the refcount before the flags */
 	verdict = gph_folio_may_be_volatile(folio);
-	/* Expected: the page cache's, ours, and the caller's known ones. */
-	if (refs == 2 + extra_refs && verdict == GPH_YES &&
-	    gph_volatile_commit(byte, folio_pfn(folio)))
-		committed = true;
-	else	/* may fail: a lookup already took it back */
-		gph_proto_move(byte, GPH_PENDING, GPH_STABLE, GPH_ACTOR_GUEST);
+	/* Expected: the cache's (one per page), ours, and the caller's known ones. */
+	i = 0;
+	if (refs == nr + 1 + extra_refs && verdict == GPH_YES)
+		for (; i < nr; i++)
+			if (!gph_volatile_commit(&bytes[i], pfn + i))
+				break;	/* a lookup took it back first */
+	committed = i == nr;
+	if (!committed)
+		gph_back_out(bytes, pfn, i, nr);	/* may fail: taken back already */
 	if (committed) {
-		gph_moved(folio_pfn(folio), GPH_STABLE, GPH_VOLATILE,
-			  GPH_REASON_IDLE);
-		gph_table_volatile(folio_pfn(folio));
+		gph_moved(pfn, nr, GPH_STABLE, GPH_VOLATILE, GPH_REASON_IDLE);
+		for (i = 0; i < nr; i++)
+			gph_table_volatile(pfn + i);
 	} else if (verdict != GPH_NOT_NOW) {
 		gph_revisit_mark(folio);	/* busy: idle after they let go? */
 	}
@@ -242,21 +319,35 @@ EXPORT_SYMBOL_IF_KUNIT(gph_folio_idle);
 
 /* --- make stable -------------------------------------------------------- */
 
-/* Take @folio back (B2, B3); false if the host discarded it. */
+/*
+ * Take @folio back (B2, B3): every frame, in order; false if the host
+ * discarded any of them (the whole folio is lost then, and a frame that
+ * stays DISCARDED until the folio is freed tells every later lookup so).
+ * Most lookups find every frame stable: plain loads, no atomics.
+ */
 static bool gph_folio_take_back(struct folio *folio, enum gph_reason reason)
 {
-	u8 *byte = gph_volatile_byte(folio);
+	unsigned long pfn, nr, i, taken = 0;
+	bool lost = false;
+	u8 *bytes = gph_volatile_bytes_of(folio, &nr);
 	int old;
 
-	if (!byte)
+	if (!bytes || gph_all_stable(bytes, nr))
 		return true;
-	old = gph_volatile_use(byte, folio_pfn(folio));
-	if (old == GPH_VOLATILE) {
-		gph_moved(folio_pfn(folio), GPH_VOLATILE, GPH_STABLE, reason);
+	pfn = folio_pfn(folio);
+	for (i = 0; i < nr; i++) {
+		old = gph_volatile_use(&bytes[i], pfn + i);
+		if (old == GPH_VOLATILE)
+			taken++;
+		else if (gph_proto_lost(old))
+			lost = true;
+	}
+	if (taken) {
+		gph_moved(pfn, taken, GPH_VOLATILE, GPH_STABLE, reason);
 		if (reason == GPH_REASON_USE)
 			gph_revisit_mark(folio);	/* volatile again once it is idle */
 	}
-	return !gph_proto_lost(old);
+	return !lost;
 }
 
 /* page_states_ops.folio_stable: after a fully ordered reference; any context. */
@@ -346,6 +437,8 @@ void gph_folio_discarded(struct folio *folio)
 	gph_trace(gph_discard, id.dev, id.ino, id.index, folio_order(folio),
 		  id.swap, folio_pfn(folio));
 	this_cpu_inc(gph_stats.discards);
+	this_cpu_inc(gph_stats.discards_by_order[min_t(unsigned int, folio_order(folio),
+						      GPH_MAX_ORDER)]);
 	if (id.swap)
 		this_cpu_inc(gph_stats.discards_swap);
 	/*
@@ -558,7 +651,7 @@ void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_)
 		rcu_read_lock();
 		if (folio == page_folio(page) && folio_test_lru(folio) &&
 		    page_states_folio_candidate(folio) &&
-		    folio_ref_count(folio) == 2 &&
+		    folio_ref_count(folio) == folio_nr_pages(folio) + 1 &&
 		    gph_folio_may_be_volatile(folio) == GPH_YES) {
 			(*candidates)++;
 			if (READ_ONCE(gph_volatile_bytes[pfn]) == GPH_VOLATILE)

@@ -10,7 +10,7 @@ PKGS=(
 	gcc-s390x-linux-gnu binutils-s390x-linux-gnu libc6-dev-s390x-cross
 	clang llvm libbpf-dev bpftool zlib1g-dev pkg-config libclang-rt-14-dev
 	qemu-system-x86 qemu-system-misc qemu-user
-	busybox-static cpio e2fsprogs xz-utils kmod openssl
+	busybox-static cpio e2fsprogs xfsprogs xz-utils kmod openssl
 	spin libvirt-clients gnuplot-nox
 )
 

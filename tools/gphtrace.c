@@ -101,17 +101,20 @@ static const char doc[] =
 "of the file PATH (matched by device and inode).\n"
 "\n"
 "--top N counts discards per file for SEC seconds (or until interrupted),\n"
-"then prints the N files with most discards: DISCARDS REREADS FILE. FILE is\n"
-"the first path under DIR (default /) with that device and inode, or\n"
-"MAJOR:MINOR:INODE when there is none.\n"
+"then prints the N files with most pages discarded: PAGES DISCARDS REREADS\n"
+"FILE. A discard removes a whole folio: PAGES counts 2^order for each (a\n"
+"2 MiB folio is 512), DISCARDS the folios. FILE is the first path under DIR\n"
+"(default /) with that device and inode, or MAJOR:MINOR:INODE when there is\n"
+"none.\n"
 "\n"
 "--pin loads the BPF programs, attaches them to the gph:gph_state, gph_host,\n"
 "gph_discard and gph_reread tracepoints (tp_btf through the module's BTF,\n"
 "raw_tp when that is missing) and pins the links and the maps under DIR\n"
 "(default " GPH_PIN_DEFAULT "), then exits: counting goes on until --unpin.\n"
 "Maps: transitions (old, new, reason -> events, pages), discards_by_file\n"
-"({dev, ino} -> discards, rereads; dev is the kernel's MAJOR << 20 | MINOR),\n"
-"discards_by_cgroup (cgroup id -> discards), and log2 histograms in ns\n"
+"({dev, ino} -> discards, rereads, pages; dev is the kernel's MAJOR << 20 |\n"
+"MINOR), discards_by_cgroup (cgroup id -> discards, pages), and log2\n"
+"histograms in ns\n"
 "(slot n: [2^n, 2^(n+1))): volatile_lifetime (volatile until the host\n"
 "discarded it), reread_latency (discard found until read back).\n"
 "\n"
@@ -546,10 +549,13 @@ struct top_file {
 static struct top_file *top_files;
 static long nr_top, nr_unresolved;
 
+/* Most pages first: a discarded 2 MiB folio weighs 512 of a 4 KiB one. */
 static int by_discards(const void *a, const void *b)
 {
 	const struct top_file *x = a, *y = b;
 
+	if (x->val.pages != y->val.pages)
+		return x->val.pages < y->val.pages ? 1 : -1;
 	if (x->val.discards != y->val.discards)
 		return x->val.discards < y->val.discards ? 1 : -1;
 	if (x->val.rereads != y->val.rereads)
@@ -635,17 +641,17 @@ static int top(void)
 	nr_unresolved = nr_top;
 	if (nr_top)
 		nftw(env.root ? env.root : "/", resolve_one, 64, FTW_PHYS | FTW_ACTIONRETVAL);
-	printf("%10s %10s %s\n", "DISCARDS", "REREADS", "FILE");
+	printf("%10s %10s %10s %s\n", "PAGES", "DISCARDS", "REREADS", "FILE");
 	for (i = 0; i < nr_top; i++) {
 		const struct top_file *t = &files[i];
 
+		printf("%10llu %10llu %10llu ", (unsigned long long)t->val.pages,
+		       (unsigned long long)t->val.discards, (unsigned long long)t->val.rereads);
 		if (t->path)
-			printf("%10llu %10llu %s\n", (unsigned long long)t->val.discards,
-			       (unsigned long long)t->val.rereads, t->path);
+			printf("%s\n", t->path);
 		else
-			printf("%10llu %10llu %u:%u:%llu\n", (unsigned long long)t->val.discards,
-			       (unsigned long long)t->val.rereads, t->key.dev >> 20,
-			       t->key.dev & 0xfffff, (unsigned long long)t->key.ino);
+			printf("%u:%u:%llu\n", t->key.dev >> 20, t->key.dev & 0xfffff,
+			       (unsigned long long)t->key.ino);
 	}
 	err = EXIT_OK;
 cleanup:

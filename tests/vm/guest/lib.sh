@@ -74,6 +74,13 @@ arch() { uname -m; }
 # Chaos: the emulated host discards every folio the moment it goes volatile
 # and takes it out of the direct map (needs debug_pagealloc=on), so a read
 # that skipped make-stable reads poison or faults at once.
+# pinned_sum MAP FIELD — FIELD ("discards", "value") summed over the
+# entries of a pinned map, from bpftool's BTF-formatted JSON (the raw bytes
+# beside it are arrays of hex strings, which the digits do not match).
+pinned_sum() {
+	bpftool -j map dump pinned "/sys/fs/bpf/gph/$1" | tr -d ' \n' |
+		grep -o "\"$2\":[0-9]*" | awk -F: '{ s += $2 } END { print s + 0 }'
+}
 chaos_load() { load_gph emul_discard_rate=max emul_unmap=1 "$@"; }
 # verify_set DIR MODE [REGEX] — read every file of DIR/MANIFEST (or those
 # matching REGEX) with `gphcat MODE`, compare with the manifest; prints the

@@ -52,13 +52,6 @@ B=/mnt/bigset/big
 set="$B/b0[0-4]*"
 [ "$(uname -m)" = s390x ] && set="$B/b00* $B/b01*"
 echo max >/sys/kernel/mm/gph/emul_discard_rate
-# pinned_sum MAP FIELD — FIELD ("discards", "value") summed over the
-# entries of a pinned map, from bpftool's BTF-formatted JSON (the raw bytes
-# beside it are arrays of hex strings, which the digits do not match).
-pinned_sum() {
-	bpftool -j map dump pinned "/sys/fs/bpf/gph/$1" | tr -d ' \n' |
-		grep -o "\"$2\":[0-9]*" | awk -F: '{ s += $2 } END { print s + 0 }'
-}
 # Quiesced at both ends, as for the transitions.
 echo 0 >/sys/kernel/mm/gph/enabled
 m0=$(stat_of discards) b0=$(pinned_sum discards_by_file discards)
@@ -94,7 +87,7 @@ gphtrace --top 3 --root /mnt -d 5 >/tmp/top 2>/tmp/top.err
 r=$?
 wait
 while read -r l; do diag "top: $l"; done </tmp/top
-[ $r = 0 ] && awk 'NR > 1 && $3 ~ /^\/mnt\/bigset\//' /tmp/top | grep -q .
+[ $r = 0 ] && awk 'NR > 1 && $4 ~ /^\/mnt\/bigset\//' /tmp/top | grep -q .
 ok $? "gphtrace --top 3 --root /mnt names a file under /mnt/bigset"
 
 sleep 3

@@ -1,0 +1,86 @@
+# chaos-xfs: discard chaos on XFS, which reads files into large folios
+# (issue 15): chaos-read's read paths and pagerace's races on an XFS disk,
+# every volatile folio discarded at once and unmapped (debug_pagealloc), so
+# that reading any frame of a lost folio oopses. A large folio goes volatile
+# whole and is discarded whole: stats/discards_by_order must show orders
+# above 0, or the scenario proved nothing about them. First, without chaos,
+# coverage on ext4 and on XFS in the same boot: the share of idle, clean,
+# unmapped page-cache pages that is volatile 1 s after a read.
+# gph-vm: mem=160M
+# gph-vm: append=debug_pagealloc=on
+# gph-vm: xfs
+. ./tests/lib.sh
+plan 18
+
+orders() { cat /sys/kernel/mm/gph/stats/discards_by_order; }
+# folios discarded at orders above 0
+large_of() { awk '$1 > 0 { n += $2 } END { print n + 0 }'; }
+
+mkdir -p /mnt/xfs
+dev=$(findfs LABEL=gphxfs) && mount -t xfs "$dev" /mnt/xfs
+ok $? "mount the XFS disk ($dev)"
+load_gph
+ok $? "insmod gph.ko (volatile on, no discards)"
+# coverage DIR FILES: drop the caches, read FILES, wait 1.2 s; prints the %
+coverage() {
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	(cd "$1" && cat $2 >/dev/null)
+	sleep 1.2
+	cat /sys/kernel/debug/gph/coverage >/tmp/cov
+	_c=$(awk '$1 == "candidates" { print $2 }' /tmp/cov)
+	_v=$(awk '$1 == "volatile" { print $2 }' /tmp/cov)
+	diag "coverage on $1: volatile $_v of $_c candidate pages"
+	echo $((_v * 100 / (_c ? _c : 1)))
+}
+cov_ext4=$(coverage /mnt/bigset/big 'b02[0-9] b03[0-9] b04[0-1]')
+cov_xfs=$(coverage /mnt/xfs/bigset/big 'b02[0-9] b03[0-9] b04[0-1]')
+echo "chaos-xfs: coverage_ext4_pct=$cov_ext4 coverage_xfs_pct=$cov_xfs"
+[ "$cov_ext4" -ge 95 ]
+ok $? "ext4: $cov_ext4 % of idle clean page cache volatile after 1.2 s (want >= 95)"
+[ "$cov_xfs" -ge 95 ]
+ok $? "XFS: $cov_xfs % of idle clean page cache volatile after 1.2 s (want >= 95)"
+unload_gph
+ok $? "rmmod gph"
+chaos_load && gphtrace --pin >/dev/null
+ok $? "insmod gph.ko emul_discard_rate=max emul_unmap=1; gphtrace --pin"
+X=/mnt/xfs/bigset
+# Parts of the big set (1 MiB files): every read path, not every byte.
+read='b0[0-7]' random='b08' mmap='b09' sendfile='b10' splice='b11' uring='b12' secs=10
+if [ "$(uname -m)" = s390x ]; then
+	read='b00[0-9]|b01[0-5]' random='b08[0-3]' mmap='b09[0-3]' sendfile='b10[0-3]'
+	splice='b11[0-3]' uring='b12[0-3]' secs=8
+fi
+large0=$(orders | large_of)
+step_verify $X read "XFS: sequential buffered reads (read-ahead makes large folios)" "$read"
+step_verify $X read "XFS: sequential buffered reads, second pass" "$read"
+step_verify $X random "XFS: random 4 KiB preads" "$random"
+step_verify $X mmap "XFS: mmap reads" "$mmap"
+step_verify $X sendfile "XFS: sendfile to a pipe" "$sendfile"
+step_verify $X splice "XFS: splice to a pipe" "$splice"
+step_verify $X uring "XFS: io_uring buffered reads" "$uring"
+large=$(($(orders | large_of) - large0))
+diag "discards by order (order folios pages): $(orders | tr '\n' ';')"
+[ "$large" -gt 0 ]
+ok $? "folios of order > 0 were discarded whole: $large"
+# BPF counts a discarded folio's pages as the module does (quiesced: a
+# disable removes what is left discarded first, and both count that too).
+echo 0 >/sys/kernel/mm/gph/enabled
+mp=$(orders | awk '{ s += $3 } END { print s + 0 }') md=$(stat_of discards)
+bp=$(pinned_sum discards_by_file pages) bd=$(pinned_sum discards_by_file discards)
+echo 1 >/sys/kernel/mm/gph/enabled
+diag "discarded: module $md folios, $mp pages; BPF discards_by_file $bd folios, $bp pages"
+[ "$mp" -gt "$md" ] && [ "$bp" = "$mp" ] && [ "$bd" = "$md" ]
+ok $? "BPF's discards_by_file counts 2^order pages per discard, as the module does"
+
+d0=$(stat_of discards)
+pagerace direct /mnt/xfs/scratch/direct $secs &&
+	pagerace truncate /mnt/xfs/scratch/trunc $secs
+ok $? "pagerace direct and truncate on XFS: every page read is one the writer wrote"
+d1=$(stat_of discards)
+diag "discards during the races: $((d1 - d0)); re-reads $(stat_of rereads)"
+run_selfcheck
+[ "$(selfcheck_field disagreements)" = 0 ]
+ok $? "self-check: zero disagreements"
+gphtrace --unpin && unload_gph
+ok $? "gphtrace --unpin; rmmod gph"
+umount /mnt/xfs
