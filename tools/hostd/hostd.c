@@ -221,7 +221,8 @@ static const struct argp_option opts[] = {
 	  "file allocated bytes, drops, discards, windows, last window's stopped time (us), "
 	  "last scan (us), rejected headers", 0 },
 	{ "metrics-file", OPT_METRICS, "PATH", 0, "write counters in node_exporter's "
-	  "textfile format to PATH every interval (atomically: PATH.tmp, then rename)", 0 },
+	  "textfile format to PATH every interval (atomically: PATH.tmp, then rename); "
+	  "removed when gph-hostd exits with no window open", 0 },
 	{ "exit-when-gone", OPT_GONE, NULL, 0, "exit 0 when QEMU is gone (the QMP socket "
 	  "closes or refuses) instead of reconnecting every 500 ms", 0 },
 	{ "verbose", 'v', NULL, 0, "say what gph-hostd learns and decides", 0 },
@@ -1596,11 +1597,15 @@ static void metrics(struct hostd *d)
 		{ "scan_seconds_total", "counter", "time spent scanning the table" },
 		{ "ram_allocated_bytes", "gauge", "allocated bytes of the guest's RAM file" },
 		{ "table_rejects_total", "counter", "table headers refused" },
+		{ "trusted", "gauge", "1 while the guest's table is trusted (a live kernel beats)" },
+		{ "passthrough", "gauge", "1 if a device that pins guest RAM keeps gph-hostd out" },
+		{ "window_open", "gauge", "1 while a window is open: the VM may be held stopped "
+		  "(alert if it stays 1)" },
 	};
-	double v[8] = {
+	double v[11] = {
 		d->bytes_returned, d->drops, d->discards, d->windows,
 		d->window_us_total / 1e6, d->scan_us_total / 1e6, ram_allocated(d),
-		d->t.st.header_rejects,
+		d->t.st.header_rejects, d->trust, d->passthrough, d->j.stopped,
 	};
 	char tmp[PATH_MAX];
 	FILE *f;
@@ -1812,6 +1817,9 @@ cleanup:
 	qmp_close(&d->q);
 	if (env.stats && d->have_vm)
 		stats_line(d);
+	/* Leaving with no window open: nothing to alert on, no stale counters. */
+	if (env.metrics_file && !d->j.stopped)
+		unlink(env.metrics_file);
 	free(d->cand);
 	if (d->jfd >= 0)
 		close(d->jfd);

@@ -58,7 +58,7 @@ running() { fg qmp "$tmp/qmp2.sock" query-status | grep -q '"status": "running"'
 command -v qemu-system-x86_64 >/dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
 make -s -C "$top" hostd >&2 || { echo "1..0 # build failed"; exit 1; }
 hostd=${HOSTD:-$bin/gph-hostd}
-echo "1..26"
+echo "1..27"
 
 "$hostd" --qmp=/nonexistent --discard-volatile=bogus >"$tmp/bad.out" 2>&1
 rc=$?
@@ -276,14 +276,26 @@ fg qmp "$tmp/qmp2.sock" migrate_cancel >/dev/null 2>&1
 Y=101376 NY=256
 fg fill "$ram" $Y $NY 18
 fg poke "$tab" $Y $NY busy
-start_hostd
+start_hostd --metrics-file="$tmp/gph.prom"
 wait_for 10 grep -q 'released 256 BUSY frames no window of ours holds' "$tmp/hostd.log"
 found=$?
 fg check "$ram" $Y $NY 18 >"$tmp/check" 2>&1
 intact=$? busy=$(fg count "$tab" busy)
 [ $found -eq 0 ] && [ $intact -eq 0 ] && [ "$busy" = 0 ]
 ok $? "stray BUSY frames released at trust ($busy left), not punched ($(cat "$tmp/check"))"
+
+# --metrics-file: node_exporter's text format (each family's HELP and TYPE,
+# then samples with the vm label), trusted now, no window left open; the
+# file goes when gph-hostd exits with none open.
+wait_for 5 grep -q '^gph_hostd_trusted{vm="selftest"} 1$' "$tmp/gph.prom"
+trusted=$?
+cp "$tmp/gph.prom" "$tmp/gph.prom.seen" 2>/dev/null
+badlines=$(grep -cvE '^# (HELP|TYPE) gph_hostd_[a-z_]+ .+$|^gph_hostd_[a-z_]+\{vm="selftest"\} [0-9.e+-]+$' "$tmp/gph.prom.seen")
+families=$(grep -c '^# TYPE gph_hostd_' "$tmp/gph.prom.seen")
 kill -TERM $hostd_pid; wait $hostd_pid; hostd_pid=
+[ $trusted -eq 0 ] && [ "$badlines" = 0 ] && [ "$families" -ge 11 ] &&
+	grep -q '^gph_hostd_window_open{vm="selftest"} 0$' "$tmp/gph.prom.seen" && [ ! -e "$tmp/gph.prom" ]
+ok $? "--metrics-file: $families families, $badlines lines off the text format, trusted 1, window_open 0; removed at exit"
 
 # Pressure (--discard-volatile=pressure): a stand-in for the VM's cgroup v2
 # directory with its memory files. VOLATILE frames stay while memory.current
