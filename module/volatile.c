@@ -102,6 +102,14 @@ static enum gph_verdict gph_swap_may_be_volatile(struct folio *folio)
 	/* KSM reads its folios without a lookup. */
 	if (folio_test_ksm(folio) || folio_test_hugetlb(folio))
 		return GPH_NOT_NOW;
+	/*
+	 * A THP still queued for deferred split: the shrinker's
+	 * thp_underused() compares its pages with the zero page without a
+	 * lookup (with khugepaged/max_ptes_none below 511). A swap-cache
+	 * folio is never queued again once a scan has taken it off.
+	 */
+	if (folio_order(folio) > 1 && data_race(!list_empty(&folio->_deferred_list)))
+		return GPH_LATER;
 	/* Clean: the slot holds what the folio holds. */
 	if (!folio_test_uptodate(folio) || folio_test_dirty(folio) ||
 	    folio_test_writeback(folio) || folio_test_hwpoison(folio))
@@ -272,11 +280,15 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 	}
 	/*
 	 * iomap's per-block state: let it go while we hold the lock, before
-	 * A2 counts references (attached private data holds one).
+	 * A2 counts references (attached private data holds one); only for a
+	 * folio that would go volatile now, as mapping_evict_folio() checks
+	 * before it lets go, so that failed attempts do not churn it.
 	 */
 	if (folio_test_private(folio) &&
 	    (!folio->mapping || folio_test_swapcache(folio) ||
 	     !gph_private_releasable(folio, folio->mapping) ||
+	     gph_folio_may_be_volatile(folio) != GPH_YES ||
+	     folio_ref_count(folio) != nr + 2 + extra_refs ||
 	     !filemap_release_folio(folio, 0)))
 		goto unlock;
 	pfn = folio_pfn(folio);
@@ -301,10 +313,12 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 			if (!gph_volatile_commit(&bytes[i], pfn + i))
 				break;	/* a lookup took it back first */
 	committed = i == nr;
+	/* The frames that went volatile, also a prefix a lookup cut short. */
+	if (i)
+		gph_moved(pfn, i, GPH_STABLE, GPH_VOLATILE, GPH_REASON_IDLE);
 	if (!committed)
 		gph_back_out(bytes, pfn, i, nr);	/* may fail: taken back already */
 	if (committed) {
-		gph_moved(pfn, nr, GPH_STABLE, GPH_VOLATILE, GPH_REASON_IDLE);
 		for (i = 0; i < nr; i++)
 			gph_table_volatile(pfn + i);
 	} else if (verdict != GPH_NOT_NOW) {

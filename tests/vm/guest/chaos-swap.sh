@@ -8,7 +8,7 @@
 # gph-vm: swap=1536M
 # gph-vm: append=debug_pagealloc=on transparent_hugepage=never
 . ./tests/lib.sh
-plan 16
+plan 17
 
 [ -n "${swapdev:-}" ] && mkswap "$swapdev" >/dev/null && swapon "$swapdev"
 ok $? "swap on ${swapdev:-(no swap disk)}"
@@ -69,6 +69,17 @@ swap_step "tmpfs file mapped shared, MADV_PAGEOUT, then reads, 2 rounds" \
 rm $T/shm
 [ "$step_discards" -ge 2048 ]
 ok $? "shmem folios in the swap cache are discarded ($step_discards for 2 rounds of 4096, at least 2048)"
+# 4b. The same on tmpfs with huge=always: shmem's large folios, which 6.12
+# swaps out whole, reach the swap cache large and are discarded whole.
+H=/tmp/hugefs
+large_discards() { awk '$1 > 0 { n += $2 } END { print n + 0 }' /sys/kernel/mm/gph/stats/discards_by_order; }
+mkdir -p $H && mount -t tmpfs -o size=64M,huge=always hugefs $H
+l0=$(large_discards)
+swap_step "tmpfs huge=always file mapped shared, MADV_PAGEOUT, then reads, 2 rounds" \
+	swapcheck shmpageout $H/shm 16 2
+diag "large folios discarded in that step: $(($(large_discards) - l0)); by order: $(tr '\n' ';' </sys/kernel/mm/gph/stats/discards_by_order); $(grep -E 'ShmemHugePages|FileHugePages' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
+rm $H/shm
+umount $H
 
 # 5. A tmpfs file larger than RAM (1.25x MemTotal): written, then every
 # page read back twice in a random order.

@@ -1,7 +1,7 @@
 # kunit: gph's KUnit suites, run in the guest by loading gph_kunit.ko after
 # gph.ko; each KUnit case becomes one TAP test point here.
 . ./tests/lib.sh
-suites="gph_states gph_essa gph_table gph_registry gph_discard_fault gph_volatile_release gph_read_batch gph_volatile_mapping gph_lookup"
+suites="gph_states gph_essa gph_table gph_registry gph_discard_fault gph_volatile_release gph_read_batch gph_volatile_mapping gph_large_folio gph_lookup"
 
 modprobe kunit 2>/tmp/kunit.err || { echo "Bail out! cannot load kunit.ko: $(cat /tmp/kunit.err)"; exit 1; }
 load_gph || { echo "Bail out! cannot load gph.ko"; exit 1; }
