@@ -163,7 +163,8 @@ enum gph_release {
 };
 enum gph_release gph_volatile_release(unsigned long pfn);
 void gph_reread_forget(void);
-void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_);
+void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_,
+			   unsigned long *private);
 int gph_sweep_start(void);
 void gph_sweep_stop(void);
 

@@ -127,10 +127,11 @@ DEFINE_SHOW_ATTRIBUTE(gph_selfcheck);
 /* coverage: idle page-cache folios that could be volatile, and those that are. */
 static int gph_coverage_show(struct seq_file *m, void *v)
 {
-	unsigned long candidates, vol;
+	unsigned long candidates, vol, private;
 
-	gph_volatile_coverage(&candidates, &vol);
-	seq_printf(m, "candidates %lu\nvolatile %lu\n", candidates, vol);
+	gph_volatile_coverage(&candidates, &vol, &private);
+	seq_printf(m, "candidates %lu\nvolatile %lu\nwith_private %lu\n", candidates, vol,
+		   private);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gph_coverage);

@@ -284,13 +284,20 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 	 * folio that would go volatile now, as mapping_evict_folio() checks
 	 * before it lets go, so that failed attempts do not churn it.
 	 */
-	if (folio_test_private(folio) &&
-	    (!folio->mapping || folio_test_swapcache(folio) ||
-	     !gph_private_releasable(folio, folio->mapping) ||
-	     gph_folio_may_be_volatile(folio) != GPH_YES ||
-	     folio_ref_count(folio) != nr + 2 + extra_refs ||
-	     !filemap_release_folio(folio, 0)))
-		goto unlock;
+	if (folio_test_private(folio)) {
+		if (!folio->mapping || folio_test_swapcache(folio) ||
+		    !gph_private_releasable(folio, folio->mapping))
+			goto unlock;
+		verdict = gph_folio_may_be_volatile(folio);
+		if (verdict != GPH_YES || folio_ref_count(folio) != nr + 2 + extra_refs) {
+			/* Busy (a reader waited for this read): look again later. */
+			if (verdict != GPH_NOT_NOW)
+				gph_revisit_mark(folio);
+			goto unlock;
+		}
+		if (!filemap_release_folio(folio, 0))
+			goto unlock;
+	}
 	pfn = folio_pfn(folio);
 	/*
 	 * A1 on every frame, fully ordered cmpxchgs; the host leaves PENDING
@@ -646,13 +653,14 @@ static inline bool gph_page_anon_only(struct page *page)
  * on the LRU that passes the conditions (idle: only the cache's reference), and how
  * many of those are VOLATILE. For benchmarks and tests; sleeps.
  */
-void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_)
+void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_,
+			   unsigned long *private)
 {
 	unsigned long pfn;
 	struct page *page;
 	struct folio *folio;
 
-	*candidates = *volatile_ = 0;
+	*candidates = *volatile_ = *private = 0;
 	for (pfn = 0; pfn < gph_volatile_frames; pfn++) {
 		if (!(pfn & 1023))
 			cond_resched();
@@ -663,13 +671,17 @@ void gph_volatile_coverage(unsigned long *candidates, unsigned long *volatile_)
 		if (!folio_try_get(folio))
 			continue;
 		rcu_read_lock();
+		/* Idle: the cache's references, ours, and private data's own. */
 		if (folio == page_folio(page) && folio_test_lru(folio) &&
 		    page_states_folio_candidate(folio) &&
-		    folio_ref_count(folio) == folio_nr_pages(folio) + 1 &&
+		    folio_ref_count(folio) == folio_nr_pages(folio) + 1 +
+					      folio_test_private(folio) &&
 		    gph_folio_may_be_volatile(folio) == GPH_YES) {
 			(*candidates)++;
 			if (READ_ONCE(gph_volatile_bytes[pfn]) == GPH_VOLATILE)
 				(*volatile_)++;
+			if (folio_test_private(folio))
+				(*private)++;	/* iomap's, not let go yet */
 		}
 		rcu_read_unlock();
 		folio_put(folio);
