@@ -101,7 +101,7 @@ static const struct kernel_param_ops gph_emul_discard_param_ops = {
 	.get = gph_emul_discard_param_get,
 };
 module_param_cb(emul_discard_rate, &gph_emul_discard_param_ops, &emul_discard_rate, 0444);
-MODULE_PARM_DESC(emul_discard_rate, "table backend: VOLATILE frames per second the emulated host discards, 0..100000000, or max: each one the moment it goes volatile (chaos; also sysfs)");
+MODULE_PARM_DESC(emul_discard_rate, "table backend: VOLATILE frames per second the emulated host discards, 0..100000000, or max: a folio's last frame the moment it goes volatile, the rest within a second (chaos; also sysfs)");
 
 /*
  * Unmapping needs debug_pagealloc: it maps the direct map with 4K pages. And

@@ -134,8 +134,8 @@ int gph_selfcheck_init(struct dentry **dir);
 void gph_selfcheck_exit(struct dentry *dir);
 
 
-/* table.c: the guest made a frame volatile; the host should look. */
-void gph_table_volatile(unsigned long pfn);
+/* table.c: the guest made a folio's frames volatile; the host should look. */
+void gph_table_volatile(unsigned long pfn, unsigned long nr);
 /* emul.c: the emulated host, for tests and machines with no host agent. */
 int gph_emul_start(void);
 void gph_emul_stop(void);

@@ -113,14 +113,23 @@ static int gph_table_get_state(unsigned long pfn)
 	return READ_ONCE(*gph_table_byte(pfn));
 }
 
-/* volatile.c made @pfn volatile: tell the host where to look. */
-void gph_table_volatile(unsigned long pfn)
+/*
+ * volatile.c made the @nr frames of a folio from @pfn volatile: tell the
+ * host where to look. "max" chaos discards the folio's last frame at once
+ * and leaves the others to the emulated host's next second: a large folio
+ * is then partly discarded for a while, with its first frame intact, which
+ * a make-stable that looked at the first frame only would take for usable.
+ */
+void gph_table_volatile(unsigned long pfn, unsigned long nr)
 {
+	unsigned long i;
+
 	if (gph_backend != &gph_table_backend)
 		return;
-	gph_proto_summary_mark(gph_table.summary, pfn);
+	for (i = 0; i < nr; i++)
+		gph_proto_summary_mark(gph_table.summary, pfn + i);
 	if (!gph_table.pdev)
-		gph_emul_volatile(pfn);		/* chaos: maybe at once */
+		gph_emul_volatile(pfn + nr - 1);	/* chaos: maybe at once */
 }
 
 /* --- the region: ivshmem for hostd, vmalloc for emul ---------------------- */

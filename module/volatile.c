@@ -325,12 +325,10 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 		gph_moved(pfn, i, GPH_STABLE, GPH_VOLATILE, GPH_REASON_IDLE);
 	if (!committed)
 		gph_back_out(bytes, pfn, i, nr);	/* may fail: taken back already */
-	if (committed) {
-		for (i = 0; i < nr; i++)
-			gph_table_volatile(pfn + i);
-	} else if (verdict != GPH_NOT_NOW) {
+	if (committed)
+		gph_table_volatile(pfn, nr);
+	else if (verdict != GPH_NOT_NOW)
 		gph_revisit_mark(folio);	/* busy: idle after they let go? */
-	}
 unlock:
 	folio_unlock(folio);
 put:

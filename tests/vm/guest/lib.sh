@@ -72,8 +72,10 @@ arch() { uname -m; }
 
 # --- volatile page cache and discard chaos --------------------------------
 # Chaos: the emulated host discards every folio the moment it goes volatile
-# and takes it out of the direct map (needs debug_pagealloc=on), so a read
-# that skipped make-stable reads poison or faults at once.
+# (a large folio's last frame at once, its other frames within a second: it
+# is partly discarded meanwhile) and takes it out of the direct map (needs
+# debug_pagealloc=on), so a read that skipped make-stable reads poison or
+# faults at once.
 # pinned_sum MAP FIELD — FIELD ("discards", "value") summed over the
 # entries of a pinned map, from bpftool's BTF-formatted JSON (the raw bytes
 # beside it are arrays of hex strings, which the digits do not match).
