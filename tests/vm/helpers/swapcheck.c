@@ -22,6 +22,8 @@
  *                                        shmem folios go to the swap cache),
  *                                        wait, verify through the mapping;
  *                                        ROUNDS times
+ *   swapcheck shmpageout-huge PATH MIB ROUNDS  the same without
+ *                                        MADV_NOHUGEPAGE (large shmem folios)
  *
  * A page holds (worker, page index, generation) in every word, or zeroes for
  * every 16th page (the swap layer's zero-page shortcut). A mismatch names the
@@ -124,6 +126,9 @@ static void verify_all(struct area *a, const char *what)
  * map_area: MIB MiB, anonymous (FD -1) or a shared mapping of FD, every page
  * written with generation 0.
  */
+/* shmpageout-huge: leave the mapping's THP choice to the file system. */
+static int allow_huge;
+
 static int map_area(struct area *a, size_t mib, unsigned int worker, int fd)
 {
 	size_t len = mib << 20, p;
@@ -138,8 +143,8 @@ static int map_area(struct area *a, size_t mib, unsigned int worker, int fd)
 		perror("swapcheck: mmap");
 		return -1;
 	}
-	/* Small folios: a large one is swapped whole and never volatile. */
-	if (madvise(a->mem, len, MADV_NOHUGEPAGE) && errno != EINVAL) {
+	/* Small folios (the steps count them), unless shmpageout-huge asks. */
+	if (!allow_huge && madvise(a->mem, len, MADV_NOHUGEPAGE) && errno != EINVAL) {
 		perror("swapcheck: MADV_NOHUGEPAGE");
 		return -1;
 	}
@@ -373,7 +378,8 @@ static void usage(void)
 			"       swapcheck pageout MIB ROUNDS\n"
 			"       swapcheck file PATH MIB\n"
 			"       swapcheck file-verify PATH MIB\n"
-			"       swapcheck shmpageout PATH MIB ROUNDS\n");
+			"       swapcheck shmpageout PATH MIB ROUNDS\n"
+			"       swapcheck shmpageout-huge PATH MIB ROUNDS\n");
 	exit(2);
 }
 
@@ -392,7 +398,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && (!strcmp(argv[1], "file") || !strcmp(argv[1], "file-verify")))
 		return file_check(argv[2], number(argv[3], 1, 1 << 20),
 				  !strcmp(argv[1], "file"));
-	if (argc == 5 && !strcmp(argv[1], "shmpageout"))
+	allow_huge = argc == 5 && !strcmp(argv[1], "shmpageout-huge");
+	if (argc == 5 && (!strcmp(argv[1], "shmpageout") || allow_huge))
 		return shm_pageout(argv[2], number(argv[3], 1, 1 << 20),
 				   number(argv[4], 1, 1000));
 	usage();
