@@ -122,12 +122,13 @@ static int gph_table_get_state(unsigned long pfn)
  */
 void gph_table_volatile(unsigned long pfn, unsigned long nr)
 {
-	unsigned long i;
+	unsigned long f, end = pfn + nr;
 
 	if (gph_backend != &gph_table_backend)
 		return;
-	for (i = 0; i < nr; i++)
-		gph_proto_summary_mark(gph_table.summary, pfn + i);
+	/* One bit per group of frames: mark each group the folio touches once. */
+	for (f = pfn; f < end; f = (f | ((1ul << GPH_TABLE_GROUP_SHIFT) - 1)) + 1)
+		gph_proto_summary_mark(gph_table.summary, f);
 	if (!gph_table.pdev)
 		gph_emul_volatile(pfn + nr - 1);	/* chaos: maybe at once */
 }

@@ -66,19 +66,6 @@ enum gph_verdict {
 };
 
 /*
- * Every condition for volatile except "no unknown references", for a
- * page-cache or a swap-cache folio (PG_swapcache is exact only under the
- * folio lock, which A1-A3 hold). Read after
- * the refcount (A2): whoever sets a disqualifying flag (dirty, locked,
- * mapped, private) holds a reference, so a refcount that matches means the
- * flags seen after it are current. Caller holds RCU (the mapping).
- *
- * GPH_NOT_NOW for conditions whose end a hook reports anyway (read
- * completion, end of writeback, the put after the last unmap), or never
- * ends (private data, mlock); GPH_LATER for a folio still waiting in a
- * per-cpu LRU batch, which may drain without a hook that sees it idle.
- */
-/*
  * iomap (XFS, and others on iomap) keeps per-block state beside a large
  * folio, in kernel memory, as its private data: none of it is in the
  * folio's frames. For a clean, uptodate folio it can be let go and made
@@ -97,6 +84,19 @@ static inline bool gph_private_releasable(struct folio *folio,
 #endif
 }
 
+/*
+ * Every condition for volatile except "no unknown references", for a
+ * page-cache or a swap-cache folio (PG_swapcache is exact only under the
+ * folio lock, which A1-A3 hold). Read after
+ * the refcount (A2): whoever sets a disqualifying flag (dirty, locked,
+ * mapped, private) holds a reference, so a refcount that matches means the
+ * flags seen after it are current. Caller holds RCU (the mapping).
+ *
+ * GPH_NOT_NOW for conditions whose end a hook reports anyway (read
+ * completion, end of writeback, the put after the last unmap), or never
+ * ends (private data, mlock); GPH_LATER for a folio still waiting in a
+ * per-cpu LRU batch, which may drain without a hook that sees it idle.
+ */
 static enum gph_verdict gph_swap_may_be_volatile(struct folio *folio)
 {
 	/* KSM reads its folios without a lookup. */
@@ -323,12 +323,13 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 	/* The frames that went volatile, also a prefix a lookup cut short. */
 	if (i)
 		gph_moved(pfn, i, GPH_STABLE, GPH_VOLATILE, GPH_REASON_IDLE);
-	if (!committed)
-		gph_back_out(bytes, pfn, i, nr);	/* may fail: taken back already */
-	if (committed)
+	if (committed) {
 		gph_table_volatile(pfn, nr);
-	else if (verdict != GPH_NOT_NOW)
-		gph_revisit_mark(folio);	/* busy: idle after they let go? */
+	} else {
+		gph_back_out(bytes, pfn, i, nr);	/* may fail: taken back already */
+		if (verdict != GPH_NOT_NOW)
+			gph_revisit_mark(folio);	/* busy: idle after they let go? */
+	}
 unlock:
 	folio_unlock(folio);
 put:
