@@ -8,7 +8,7 @@
 # gph-vm: swap=1536M
 # gph-vm: append=debug_pagealloc=on transparent_hugepage=never
 . ./tests/lib.sh
-plan 18
+plan 20
 
 # Non-rotational, as an SSD: swap then allocates clusters, and 6.12 swaps
 # shmem's large folios out whole (step 4b).
@@ -92,6 +92,30 @@ else	# s390 does not select ARCH_WANTS_THP_SWAP: shmem splits them at swap-out
 fi
 rm $H/shm
 umount $H
+# 4c. Anonymous THPs (allowed for this step only), paged out whole, with the
+# deferred-split shrinker run while they sit in the swap cache. 6.12 queues
+# every anonymous THP for deferred split at its fault, and the shrinker's
+# thp_underused() reads a queued folio's pages without a lookup when
+# khugepaged/max_ptes_none is below 511: gph keeps such a folio stable until
+# a scan has taken it off the queue, and only then discards it (whole).
+THP=/sys/kernel/mm/transparent_hugepage
+if zcat /proc/config.gz | grep -q '^CONFIG_THP_SWAP=y$'; then
+	ptes0=$(cat $THP/khugepaged/max_ptes_none)
+	echo madvise >$THP/enabled && echo 1 >$THP/shrink_underused &&
+		echo 256 >$THP/khugepaged/max_ptes_none
+	echo 1 >/proc/sys/vm/compact_memory
+	l0=$(large_discards)
+	swap_step "anonymous THPs, MADV_PAGEOUT, deferred-split shrinker, then reads, 2 rounds" \
+		swapcheck pageout-thp 16 2
+	large=$(($(large_discards) - l0))
+	echo never >$THP/enabled && echo "$ptes0" >$THP/khugepaged/max_ptes_none
+	diag "by order: $(tr '\n' ';' </sys/kernel/mm/gph/stats/discards_by_order)"
+	[ "$large" -gt 0 ]
+	ok $? "anonymous THPs were discarded from the swap cache whole, after the shrinker: $large"
+else
+	skip "anonymous THPs, MADV_PAGEOUT, deferred-split shrinker" "no CONFIG_THP_SWAP on $(uname -m)"
+	skip "anonymous THPs discarded whole" "no CONFIG_THP_SWAP on $(uname -m)"
+fi
 
 # 5. A tmpfs file larger than RAM (1.25x MemTotal): written, then every
 # page read back twice in a random order.

@@ -24,6 +24,12 @@
  *                                        ROUNDS times
  *   swapcheck shmpageout-huge PATH MIB ROUNDS  the same without
  *                                        MADV_NOHUGEPAGE (large shmem folios)
+ *   swapcheck pageout-thp MIB ROUNDS     anonymous THPs (MADV_HUGEPAGE, 2 MiB
+ *                                        aligned): MADV_PAGEOUT, wait, run
+ *                                        the shrinkers (drop_caches=2: the
+ *                                        deferred-split one reads the THPs
+ *                                        in the swap cache), wait, verify;
+ *                                        ROUNDS times
  *
  * A page holds (worker, page index, generation) in every word, or zeroes for
  * every 16th page (the swap layer's zero-page shortcut). A mismatch names the
@@ -288,6 +294,73 @@ static int pageout(size_t mib, int rounds)
 	return pageout_rounds(&a, rounds, "pageout");
 }
 
+/* AnonHugePages of this process, in kB (-1 if unreadable). */
+static long anon_huge_kb(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[128];
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * Anonymous THPs: 6.12 queues each one for deferred split at its fault, and
+ * the shrinker's thp_underused() reads the pages of a queued folio without
+ * a lookup, also while it sits in the swap cache after MADV_PAGEOUT. The
+ * shrinker runs between the page-out and the reads, once the emulated host
+ * had time to discard whatever went volatile.
+ */
+static int pageout_thp(size_t mib, int rounds)
+{
+	const size_t huge = 2UL << 20, len = mib << 20;
+	struct area a = { .worker = 5 };
+	uintptr_t start;
+	char *raw;
+	size_t p;
+	int r, fd;
+
+	raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	a.pages = len / page_size;
+	a.gen = calloc(a.pages, 1);
+	if (raw == MAP_FAILED || !a.gen) {
+		perror("swapcheck: mmap");
+		return 2;
+	}
+	start = ((uintptr_t)raw + huge - 1) & ~(huge - 1);
+	a.mem = (uint64_t *)start;
+	if (madvise(a.mem, len, MADV_HUGEPAGE)) {
+		perror("swapcheck: MADV_HUGEPAGE");
+		return 2;
+	}
+	for (p = 0; p < a.pages; p++)
+		write_page(&a, p, 0);
+	printf("swapcheck pageout-thp: AnonHugePages %ld kB of %zu kB\n",
+	       anon_huge_kb(), len >> 10);
+	for (r = 0; r < rounds; r++) {
+		if (madvise(a.mem, len, MADV_PAGEOUT)) {
+			perror("swapcheck: MADV_PAGEOUT");
+			return 2;
+		}
+		sleep(2);	/* writeback ends; volatile folios are discarded */
+		fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+		if (fd < 0 || write(fd, "2", 1) != 1) {
+			perror("swapcheck: /proc/sys/vm/drop_caches");
+			return 2;
+		}
+		close(fd);
+		sleep(2);	/* the sweep (1 s) sees the folios the shrinker let go */
+		verify_all(&a, "pageout-thp");
+	}
+	return report("pageout-thp", a.verified, a.bad);
+}
+
 /*
  * A file of MIB MiB in the same pattern (worker 7), written with write() and
  * read back with pread(): on tmpfs its pages are shmem folios, which reclaim
@@ -379,7 +452,8 @@ static void usage(void)
 			"       swapcheck file PATH MIB\n"
 			"       swapcheck file-verify PATH MIB\n"
 			"       swapcheck shmpageout PATH MIB ROUNDS\n"
-			"       swapcheck shmpageout-huge PATH MIB ROUNDS\n");
+			"       swapcheck shmpageout-huge PATH MIB ROUNDS\n"
+			"       swapcheck pageout-thp MIB ROUNDS\n");
 	exit(2);
 }
 
@@ -395,6 +469,8 @@ int main(int argc, char **argv)
 		return fork_cow(number(argv[2], 1, 1 << 20));
 	if (argc == 4 && !strcmp(argv[1], "pageout"))
 		return pageout(number(argv[2], 1, 1 << 20), number(argv[3], 1, 1000));
+	if (argc == 4 && !strcmp(argv[1], "pageout-thp"))
+		return pageout_thp(number(argv[2], 2, 1 << 20), number(argv[3], 1, 1000));
 	if (argc == 4 && (!strcmp(argv[1], "file") || !strcmp(argv[1], "file-verify")))
 		return file_check(argv[2], number(argv[3], 1, 1 << 20),
 				  !strcmp(argv[1], "file"));
