@@ -18,6 +18,7 @@
 #include <linux/sysfs.h>
 #include <kunit/visibility.h>
 #include "gph.h"
+#include "hookcost.h"
 #include "table.h"
 
 #define CREATE_TRACE_POINTS
@@ -196,6 +197,73 @@ static const struct page_states_ops gph_ops = {
 	.discard_fault = gph_discard_fault,
 };
 
+/* The same hooks, timed (hookcost=1): registered instead of gph_ops. */
+static void gph_free_pages_timed(struct page *page, unsigned int order)
+{
+	u64 t0 = gph_cost_start();
+
+	gph_free_pages(page, order);
+	gph_cost_end(GPH_HOOK_BUDDY_FREE, t0, 1u << order);
+}
+
+static bool gph_alloc_pages_timed(struct page *page, unsigned int order)
+{
+	u64 t0 = gph_cost_start();
+	bool ret = gph_alloc_pages(page, order);
+
+	gph_cost_end(GPH_HOOK_BUDDY_ALLOC, t0, 1u << order);
+	return ret;
+}
+
+static void gph_folio_idle_timed(struct folio *folio, unsigned int extra_refs)
+{
+	u64 t0 = gph_cost_start();
+
+	gph_folio_idle(folio, extra_refs);
+	gph_cost_end(GPH_HOOK_FOLIO_IDLE, t0, folio_nr_pages(folio));
+}
+
+static bool gph_folio_stable_timed(struct folio *folio)
+{
+	u64 t0 = gph_cost_start();
+	bool ret = gph_folio_stable(folio);
+
+	gph_cost_end(GPH_HOOK_FOLIO_STABLE, t0, folio_nr_pages(folio));
+	return ret;
+}
+
+static void gph_folio_discarded_timed(struct folio *folio)
+{
+	u64 t0 = gph_cost_start();
+
+	gph_folio_discarded(folio);
+	gph_cost_end(GPH_HOOK_FOLIO_DISCARDED, t0, folio_nr_pages(folio));
+}
+
+static bool gph_discard_fault_timed(phys_addr_t phys)
+{
+	u64 t0 = gph_cost_start();
+	bool ret = gph_discard_fault(phys);
+
+	gph_cost_end(GPH_HOOK_DISCARD_FAULT, t0, 1);
+	return ret;
+}
+
+static const struct page_states_ops gph_ops_timed = {
+	.owner = THIS_MODULE,
+	.buddy_free = gph_free_pages_timed,
+	.buddy_alloc = gph_alloc_pages_timed,
+	.folio_idle = gph_folio_idle_timed,
+	.folio_stable = gph_folio_stable_timed,
+	.folio_discarded = gph_folio_discarded_timed,
+	.discard_fault = gph_discard_fault_timed,
+};
+
+static const struct page_states_ops *gph_registered_ops(void)
+{
+	return gph_hookcost_on ? &gph_ops_timed : &gph_ops;
+}
+
 /* A backend that does volatile pages gives volatile.c a byte per frame. */
 static bool gph_backend_does_volatile(void)
 {
@@ -342,7 +410,7 @@ static int gph_enable(void)
 		return 0;
 	if (gph_unloading)
 		return -ENODEV;
-	err = page_states_register(&gph_ops);
+	err = page_states_register(gph_registered_ops());
 	if (err) {
 		pr_err("cannot register page-state hooks (%d)%s\n", err,
 		       err == -EBUSY ? ": another page hinting module is loaded" : "");
@@ -391,7 +459,7 @@ static void gph_disable(void)
 	WRITE_ONCE(gph_draining, true);
 	synchronize_rcu();	/* no make-volatile is running after this */
 	lost = gph_all_stable();
-	page_states_unregister(&gph_ops);
+	page_states_unregister(gph_registered_ops());
 	gph_reset_left_lost(lost);
 	gph_reread_forget();
 	WRITE_ONCE(gph_draining, false);
@@ -801,6 +869,7 @@ static int __init gph_init(void)
 			goto put_stats;
 	}
 	gph_selfcheck_init(&gph_debugfs);
+	gph_hookcost_init(gph_debugfs);
 	if (!gph_backend_does_volatile() && gph_volatile_on) {
 		pr_info("the %s backend does not do volatile pages: free-page hinting only\n",
 			gph_backend->name);

@@ -1,7 +1,7 @@
 # badinput: every bad module parameter and sysfs write is refused with a
 # clear error, and a refused load leaves nothing behind.
 . ./tests/lib.sh
-plan 21
+plan 25
 
 valid=$(case $(uname -m) in s390x) echo "essa, table" ;; *) echo "table" ;; esac)
 refused_with "unknown backend=bogus; valid: $valid" backend=bogus
@@ -64,3 +64,24 @@ w enabled 1 && run_selfcheck && [ "$(selfcheck_field disagreements)" = 0 ] &&
 ok $? "enabled=1: free pages unused again, zero disagreements"
 unload_gph
 ok $? "rmmod gph"
+
+# The hook cost profiler (hookcost=1, make bench's per-hook table).
+HC=/sys/kernel/debug/gph/hookcost
+refused_with "invalid for parameter \`hookcost'" hookcost=maybe
+ok $? "hookcost=maybe refused"
+hc() { awk -v h="$1" '$1 == h { print $2 }' $HC; }
+load_gph hookcost=1 && echo 1 >/proc/sys/vm/drop_caches &&
+	cat /mnt/data/files/* >/dev/null && sleep 2 && cat /mnt/data/files/* >/dev/null
+cat $HC | while read -r l; do diag "  $l"; done
+[ "$(hc buddy_free)" -gt 0 ] && [ "$(hc buddy_alloc)" -gt 0 ] &&
+	[ "$(hc folio_idle)" -gt 0 ] && [ "$(hc folio_stable)" -gt 0 ] &&
+	grep -q '^# cycles: get_cycles(), less [0-9]* per call' $HC
+ok $? "hookcost=1: frees, allocations, make-volatile and make-stable calls timed"
+# After reset only what this shell's own commands did meanwhile: a few.
+n0=$(hc buddy_free)
+! echo bogus >$HC 2>/dev/null && [ "$(hc buddy_free)" -ge "$n0" ] &&
+	echo reset >$HC && [ "$(hc buddy_free)" -lt $((n0 / 2)) ] &&
+	w enabled 0 && w enabled 1 && run_selfcheck && [ "$(selfcheck_field disagreements)" = 0 ]
+ok $? "hookcost: 'bogus' refused, 'reset' zeroes; enabled 0/1 with the timed hooks, zero disagreements"
+unload_gph && load_gph && grep -q '^# off: load gph.ko with hookcost=1' $HC && unload_gph
+ok $? "without hookcost=1 the table says how to turn it on"
