@@ -19,6 +19,7 @@ DEFINE_PER_CPU(struct gph_hookcost, gph_hookcost[GPH_NR_HOOKS]);
 static const char *const gph_hook_names[GPH_NR_HOOKS] = {
 	[GPH_HOOK_BUDDY_FREE] = "buddy_free",
 	[GPH_HOOK_BUDDY_ALLOC] = "buddy_alloc",
+	[GPH_HOOK_PAGE_FREE] = "page_free",
 	[GPH_HOOK_FOLIO_IDLE] = "folio_idle",
 	[GPH_HOOK_FOLIO_STABLE] = "folio_stable",
 	[GPH_HOOK_FOLIO_DISCARDED] = "folio_discarded",

@@ -244,15 +244,10 @@ static void gph_dummy_pages(struct page *page, unsigned int order)
 {
 }
 
-static bool gph_dummy_alloc(struct page *page, unsigned int order)
-{
-	return false;
-}
-
 static const struct page_states_ops gph_dummy_ops = {
 	.owner = THIS_MODULE,
 	.buddy_free = gph_dummy_pages,
-	.buddy_alloc = gph_dummy_alloc,
+	.buddy_alloc = gph_dummy_pages,
 };
 
 static void page_states_register_rejects_incomplete_ops(struct kunit *test)

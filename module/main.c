@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "gph: " fmt
 
 #include <linux/cpumask.h>
+#include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/module.h>
 #include <linux/mm.h>
@@ -88,8 +89,12 @@ static __always_inline void gph_account(unsigned long pfn, unsigned int nr,
 	gph_trace(gph_state, pfn, nr, old, new, reason);
 	/* this_cpu ops: the hooks run in any context, interrupts included. */
 	this_cpu_add(gph_stats.transitions[old][new], nr);
-	/* Buddy frees and allocations are derived in gph_stats_sum(). */
-	if (reason != GPH_REASON_FREE && reason != GPH_REASON_ALLOC)
+	/*
+	 * Buddy frees and allocations are derived in gph_stats_sum(); frames
+	 * that a free made stable (they were volatile) are counted here.
+	 */
+	if (reason != GPH_REASON_ALLOC &&
+	    !(reason == GPH_REASON_FREE && new == GPH_UNUSED))
 		this_cpu_add(gph_stats.by_reason[reason], nr);
 }
 
@@ -165,6 +170,11 @@ void gph_host_dropped(unsigned int nr)
 
 /* --- core hooks --------------------------------------------------------- */
 
+/*
+ * The buddy hooks run where pages enter and leave the buddy free lists, under
+ * zone->lock. Pages on the per-cpu lists stay stable: a fault and its munmap
+ * that round-trip a page through one cost no hook at all.
+ */
 static void gph_free_pages(struct page *page, unsigned int order)
 {
 	if (READ_ONCE(gph_draining))
@@ -173,21 +183,33 @@ static void gph_free_pages(struct page *page, unsigned int order)
 		      GPH_REASON_FREE);
 }
 
-static bool gph_alloc_pages(struct page *page, unsigned int order)
+static void gph_alloc_pages(struct page *page, unsigned int order)
 {
-	unsigned long pfn = page_to_pfn(page);
-
-	gph_set_range(pfn, 1u << order, GPH_STABLE, GPH_REASON_ALLOC);
-	/*
-	 * essa made every frame stable in the machine's own page state, so
-	 * the arch's SET_STABLE would repeat it (and hide the unused -> stable
-	 * move from our books). Frames beyond ours (hot-added) it left alone.
-	 */
-	return gph_backend->shares_arch_state &&
-	       pfn + (1ul << order) <= gph_nr_frames;
+	gph_set_range(page_to_pfn(page), 1u << order, GPH_STABLE,
+		      GPH_REASON_ALLOC);
 }
 
-static const struct page_states_ops gph_ops = {
+/*
+ * Registered only with volatile pages on: a frame freed volatile or
+ * discarded (reclaim of a volatile folio, the last put of a discarded one)
+ * must be stable before it reaches a per-cpu list, which hands it out again
+ * without buddy_alloc. Not skipped while draining: the drain's walk may have
+ * passed the frame already. Nearly every frame is stable: one byte load.
+ */
+static void gph_page_free(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page), nr = 1ul << order;
+
+	if (unlikely(pfn + nr > gph_volatile_frames))
+		return;		/* hot-added memory: never volatile */
+	if (likely(nr == 1 ? READ_ONCE(gph_volatile_bytes[pfn]) == GPH_STABLE :
+		   !memchr_inv(&gph_volatile_bytes[pfn], GPH_STABLE, nr)))
+		return;
+	gph_set_range(pfn, nr, GPH_STABLE, GPH_REASON_FREE);
+}
+
+/* page_free is filled in by gph_enable(): only with volatile pages on. */
+static struct page_states_ops gph_ops = {
 	.owner = THIS_MODULE,
 	.buddy_free = gph_free_pages,
 	.buddy_alloc = gph_alloc_pages,
@@ -206,13 +228,20 @@ static void gph_free_pages_timed(struct page *page, unsigned int order)
 	gph_cost_end(GPH_HOOK_BUDDY_FREE, t0, 1u << order);
 }
 
-static bool gph_alloc_pages_timed(struct page *page, unsigned int order)
+static void gph_alloc_pages_timed(struct page *page, unsigned int order)
 {
 	u64 t0 = gph_cost_start();
-	bool ret = gph_alloc_pages(page, order);
 
+	gph_alloc_pages(page, order);
 	gph_cost_end(GPH_HOOK_BUDDY_ALLOC, t0, 1u << order);
-	return ret;
+}
+
+static void gph_page_free_timed(struct page *page, unsigned int order)
+{
+	u64 t0 = gph_cost_start();
+
+	gph_page_free(page, order);
+	gph_cost_end(GPH_HOOK_PAGE_FREE, t0, 1u << order);
 }
 
 static void gph_folio_idle_timed(struct folio *folio, unsigned int extra_refs)
@@ -249,7 +278,7 @@ static bool gph_discard_fault_timed(phys_addr_t phys)
 	return ret;
 }
 
-static const struct page_states_ops gph_ops_timed = {
+static struct page_states_ops gph_ops_timed = {
 	.owner = THIS_MODULE,
 	.buddy_free = gph_free_pages_timed,
 	.buddy_alloc = gph_alloc_pages_timed,
@@ -259,7 +288,7 @@ static const struct page_states_ops gph_ops_timed = {
 	.discard_fault = gph_discard_fault_timed,
 };
 
-static const struct page_states_ops *gph_registered_ops(void)
+static struct page_states_ops *gph_registered_ops(void)
 {
 	return gph_hookcost_on ? &gph_ops_timed : &gph_ops;
 }
@@ -284,13 +313,23 @@ static unsigned long gph_end_pfn(void)
 }
 
 static void gph_hint_free_block(struct page *page, unsigned int order,
-				void *arg)
+				bool on_pcp, void *arg)
 {
-	unsigned long *nr_hinted = arg;
+	unsigned long pfn = page_to_pfn(page), i, *nr_hinted = arg;
 
-	gph_set_range(page_to_pfn(page), 1u << order, GPH_UNUSED,
-		      GPH_REASON_LOAD);
-	*nr_hinted += 1ul << order;
+	if (!on_pcp) {
+		gph_set_range(pfn, 1u << order, GPH_UNUSED, GPH_REASON_LOAD);
+		*nr_hinted += 1ul << order;
+		return;
+	}
+	/*
+	 * Per-cpu lists stay stable. s390's CMMA hinted these unused on their
+	 * way there: make them stable in the machine too, outside our books,
+	 * which never counted them unused (the arch's alloc hint would, too).
+	 */
+	if (gph_backend->shares_arch_state)
+		for (i = 0; i < 1ul << order && pfn + i < gph_nr_frames; i++)
+			gph_backend->set_state(pfn + i, GPH_STABLE);
 }
 
 /*
@@ -396,10 +435,87 @@ static void gph_reset_left_lost(unsigned long lost)
 		lost);
 }
 
+/* --- per-cpu lists ------------------------------------------------------ */
+
+/*
+ * Pages on the per-cpu lists stay stable: the hooks run at the buddy lists.
+ * After a burst of frees the allocator lets those lists grow to an eighth of
+ * a zone, and shrinks them by an eighth a second. So once a second a zone
+ * whose lists hold more than 1 % of its pages is drained into the buddy
+ * lists, where its free pages become unused: free memory is back to the
+ * host within a second, as it was with a hook on every free.
+ */
+#define GPH_PCP_PERIOD_MS	1000
+#define GPH_PCP_MAX_PERMILLE	10
+
+static void gph_pcp_drain(struct work_struct *work);
+static DECLARE_DELAYED_WORK(gph_pcp_work, gph_pcp_drain);
+static bool gph_pcp_on;			/* enabled: the drain requeues itself */
+static atomic_t gph_pcp_offlining;	/* memory is going offline: see below */
+
+static void gph_pcp_queue(void)
+{
+	if (READ_ONCE(gph_pcp_on) && !atomic_read(&gph_pcp_offlining))
+		queue_delayed_work(system_unbound_wq, &gph_pcp_work,
+				   msecs_to_jiffies(GPH_PCP_PERIOD_MS));
+}
+
+static unsigned long gph_pcp_pages(struct zone *zone)
+{
+	unsigned long nr = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		nr += READ_ONCE(per_cpu_ptr(zone->per_cpu_pageset, cpu)->count);
+	return nr;
+}
+
+static void gph_pcp_drain(struct work_struct *work)
+{
+	struct zone *zone;
+	int nid;
+
+	if (atomic_read(&gph_pcp_offlining))
+		return;		/* requeued when the offline ends */
+	for_each_gph_zone(nid, zone)
+		if (gph_pcp_pages(zone) * 1000 >
+		    zone_managed_pages(zone) * GPH_PCP_MAX_PERMILLE)
+			drain_all_pages(zone);
+	gph_pcp_queue();
+}
+
+/*
+ * Offlining a zone's last memory frees its per-cpu lists (zone_pcp_reset())
+ * between MEM_GOING_OFFLINE and MEM_OFFLINE: the drain, which reads them,
+ * waits that out. Not under gph_mutex: the walk of an enable holds it and
+ * takes the memory hotplug lock, which this notifier runs under.
+ */
+static int gph_memory_event(struct notifier_block *nb, unsigned long action,
+			    void *arg)
+{
+	switch (action) {
+	case MEM_GOING_OFFLINE:
+		atomic_inc(&gph_pcp_offlining);
+		cancel_delayed_work_sync(&gph_pcp_work);
+		break;
+	case MEM_OFFLINE:
+	case MEM_CANCEL_OFFLINE:
+		if (atomic_dec_and_test(&gph_pcp_offlining))
+			gph_pcp_queue();
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block gph_memory_nb = {
+	.notifier_call = gph_memory_event,
+};
+
 /* --- enable / disable --------------------------------------------------- */
 
 static int gph_enable(void)
 {
+	struct page_states_ops *ops;
 	unsigned long nr_hinted;
 	struct zone *zone;
 	int nid, err;
@@ -410,7 +526,11 @@ static int gph_enable(void)
 		return 0;
 	if (gph_unloading)
 		return -ENODEV;
-	err = page_states_register(gph_registered_ops());
+	ops = gph_registered_ops();
+	ops->page_free = NULL;
+	if (gph_backend_does_volatile() && READ_ONCE(gph_volatile_on))
+		ops->page_free = gph_hookcost_on ? gph_page_free_timed : gph_page_free;
+	err = page_states_register(ops);
 	if (err) {
 		pr_err("cannot register page-state hooks (%d)%s\n", err,
 		       err == -EBUSY ? ": another page hinting module is loaded" : "");
@@ -433,6 +553,8 @@ static int gph_enable(void)
 	gph_enabled = true;
 	if (gph_backend_does_volatile())
 		gph_volatile_set_active(true);
+	WRITE_ONCE(gph_pcp_on, true);
+	gph_pcp_queue();
 	return 0;
 }
 
@@ -442,8 +564,9 @@ static int gph_enable(void)
  * hooks still registered:
  *   1. stop hinting frees, and wait (RCU: the core runs each hook inside
  *      rcu_read_lock()) until no free hook that missed the flag is running;
- *   2. make every frame stable: no frame can become UNUSED again, and an
- *      allocation racing with the walk still goes through the alloc hook;
+ *   2. make every frame stable: no frame can become UNUSED again, and a
+ *      page leaving the buddy lists during the walk still meets buddy_alloc
+ *      (per-cpu lists hold stable pages only);
  *   3. only then unregister.
  */
 static void gph_disable(void)
@@ -453,6 +576,8 @@ static void gph_disable(void)
 	lockdep_assert_held(&gph_mutex);
 	if (!gph_enabled)
 		return;
+	WRITE_ONCE(gph_pcp_on, false);	/* the drain stops requeueing */
+	cancel_delayed_work_sync(&gph_pcp_work);
 	if (gph_backend->set_enabled)
 		gph_backend->set_enabled(false);
 	gph_volatile_set_active(false);
@@ -605,6 +730,7 @@ static const struct attribute_group gph_attr_group = { .attrs = gph_attrs };
 /* stats/: one value per file, except the transition matrix. */
 static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 {
+	unsigned long freed_stable;
 	int cpu, i, j;
 
 	memset(sum, 0, sizeof(*sum));
@@ -641,8 +767,11 @@ static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 		}
 	/*
 	 * Only the buddy hooks move pages to UNUSED other than the load walk,
-	 * and to STABLE other than unload: the rest is theirs.
+	 * and to STABLE other than unload, lookups, faults and the frees of
+	 * volatile frames (by_reason[FREE] so far holds those): the rest is
+	 * theirs.
 	 */
+	freed_stable = sum->by_reason[GPH_REASON_FREE];
 	for (i = 0; i < GPH_NR_STATES; i++) {
 		sum->by_reason[GPH_REASON_FREE] += sum->transitions[i][GPH_UNUSED];
 		sum->by_reason[GPH_REASON_ALLOC] += sum->transitions[i][GPH_STABLE];
@@ -650,7 +779,7 @@ static void gph_stats_sum(struct gph_stats *sum, long nr_state[GPH_NR_STATES])
 	sum->by_reason[GPH_REASON_FREE] -= sum->by_reason[GPH_REASON_LOAD];
 	sum->by_reason[GPH_REASON_ALLOC] -= sum->by_reason[GPH_REASON_UNLOAD] +
 					    sum->by_reason[GPH_REASON_USE] +
-					    sum->by_reason[GPH_REASON_FAULT];
+					    sum->by_reason[GPH_REASON_FAULT] + freed_stable;
 }
 
 static ssize_t gph_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -878,16 +1007,22 @@ static int __init gph_init(void)
 	err = gph_sweep_start();
 	if (err)
 		goto remove_debugfs;
+	err = register_memory_notifier(&gph_memory_nb);
+	if (err)
+		goto stop_sweep;
 
 	mutex_lock(&gph_mutex);
 	err = gph_enable();
 	mutex_unlock(&gph_mutex);
 	if (err)
-		goto stop_sweep;
+		goto unregister_notifier;
 	pr_info("loaded: backend %s, %lu frames\n", gph_backend->name,
 		gph_nr_frames);
 	return 0;
 
+unregister_notifier:
+	unregister_memory_notifier(&gph_memory_nb);
+	cancel_delayed_work_sync(&gph_pcp_work);
 stop_sweep:
 	gph_sweep_stop();
 remove_debugfs:
@@ -909,6 +1044,8 @@ static void __exit gph_exit(void)
 	gph_unloading = true;	/* a racing "echo 1 > enabled" must not re-register */
 	gph_disable();
 	mutex_unlock(&gph_mutex);
+	unregister_memory_notifier(&gph_memory_nb);
+	cancel_delayed_work_sync(&gph_pcp_work);	/* one a notifier queued */
 	gph_sweep_stop();
 	gph_selfcheck_exit(gph_debugfs);
 	if (gph_backend->attrs)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/debug/gph/selfcheck: compare every frame's recorded state with
- * the buddy allocator. While hinting is enabled, free ⇔ UNUSED (or BUSY,
- * while the host holds it); while disabled, every frame must be STABLE.
+ * the buddy allocator. While hinting is enabled, on a buddy free list ⇔
+ * UNUSED (or BUSY, while the host holds it); pages on a per-cpu list are
+ * handed out again without a hook, so they count as in use and must not be
+ * UNUSED. While disabled, every frame must be STABLE.
  *
  * Free ⇒ UNUSED is checked inside the walk, which holds every lock that
  * guards the free lists: no page can leave them meanwhile. UNUSED ⇒ free is
@@ -30,6 +32,7 @@
 struct gph_check {
 	unsigned long *free;		/* frames on a free list in this round */
 	unsigned long *free_bad;	/* ... whose state was not UNUSED/BUSY */
+	unsigned long nr_pcp;		/* frames on per-cpu lists, this round */
 	bool enabled;
 };
 
@@ -42,8 +45,21 @@ static bool gph_frame_agrees(int state, bool is_free, bool enabled)
 	return state != GPH_UNUSED && state != GPH_BUSY;
 }
 
+/*
+ * A page on a per-cpu list is handed out again without a hook: it must be
+ * stable, and so must its byte (a frame freed volatile that page_free
+ * missed would be reused volatile), enabled or not.
+ */
+static bool gph_pcp_frame_agrees(unsigned long pfn)
+{
+	return gph_frame_state(pfn) == GPH_STABLE &&
+	       (pfn >= gph_volatile_frames ||
+		READ_ONCE(gph_volatile_bytes[pfn]) == GPH_STABLE);
+}
+
 /* Called under zone->lock and every pcp->lock of the zone. */
-static void gph_check_free_block(struct page *page, unsigned int order, void *arg)
+static void gph_check_free_block(struct page *page, unsigned int order,
+				 bool on_pcp, void *arg)
 {
 	unsigned long pfn = page_to_pfn(page), nr = gph_frames(), end;
 	struct gph_check *c = arg;
@@ -52,9 +68,12 @@ static void gph_check_free_block(struct page *page, unsigned int order, void *ar
 	if (pfn >= nr)
 		return;
 	end = min(pfn + (1ul << order), nr);
+	if (on_pcp)
+		c->nr_pcp += end - pfn;
 	for (; pfn < end; pfn++) {
 		__set_bit(pfn, c->free);
-		if (!gph_frame_agrees(gph_frame_state(pfn), true, c->enabled))
+		if (on_pcp ? !gph_pcp_frame_agrees(pfn) :
+		    !gph_frame_agrees(gph_frame_state(pfn), true, c->enabled))
 			__set_bit(pfn, c->free_bad);
 	}
 }
@@ -76,6 +95,7 @@ static int gph_selfcheck_show(struct seq_file *m, void *v)
 	for (round = 0; round < GPH_CHECK_ROUNDS; round++) {
 		bitmap_zero(c.free, nr);
 		bitmap_zero(c.free_bad, nr);
+		c.nr_pcp = 0;
 		for_each_gph_zone(nid, zone)
 			page_states_walk_free(zone, gph_check_free_block, &c);
 		for (pfn = 0; pfn < nr; pfn++) {
@@ -95,10 +115,10 @@ static int gph_selfcheck_show(struct seq_file *m, void *v)
 				clear_bit(pfn, bad);
 		}
 	}
-	nr_free = bitmap_weight(c.free, nr);
+	nr_free = bitmap_weight(c.free, nr) - c.nr_pcp;
 	nr_bad = bitmap_weight(bad, nr);
-	seq_printf(m, "enabled %d\nframes %lu\nfree %lu\ndisagreements %lu\n",
-		   c.enabled, nr, nr_free, nr_bad);
+	seq_printf(m, "enabled %d\nframes %lu\nfree %lu\npcp %lu\ndisagreements %lu\n",
+		   c.enabled, nr, nr_free, c.nr_pcp, nr_bad);
 	if (gph_table.hdr)	/* the host's own counters, as the host agent sees them */
 		seq_printf(m, "host_dropped %llu\nhost_discarded %llu\n",
 			   READ_ONCE(gph_table.hdr->host_dropped),

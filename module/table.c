@@ -76,6 +76,19 @@ void gph_table_refused(unsigned long pfn, enum gph_state new)
 }
 
 /*
+ * printk_deferred(), which modules cannot call: the buddy hooks wait for the
+ * host under zone->lock, and a console driver may allocate.
+ */
+static __printf(1, 2) void gph_table_warn_deferred(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vprintk_emit(0, LOGLEVEL_SCHED, NULL, fmt, args);
+	va_end(args);
+}
+
+/*
  * The guest found a frame BUSY. gph-hostd holds frames BUSY only while QEMU
  * has the vCPUs stopped, so a running guest sees BUSY only if the host
  * agent broke off (killed, then the VM continued by hand) or misbehaves:
@@ -93,9 +106,9 @@ void gph_table_busy_wait(const unsigned char *byte, u64 *since)
 	}
 	if (now - *since < NSEC_PER_SEC)
 		return;
-	pr_warn_ratelimited("frame %#lx: the host has held it BUSY for over a second; is %s alive?\n",
-			    (unsigned long)(byte - gph_table.states),
-			    gph_table.pdev ? "gph-hostd" : "the emulated host");
+	gph_table_warn_deferred(KERN_WARNING pr_fmt("frame %#lx: the host has held it BUSY for over a second; is %s alive?\n"),
+				(unsigned long)(byte - gph_table.states),
+				gph_table.pdev ? "gph-hostd" : "the emulated host");
 	*since = now;
 	touch_nmi_watchdog();
 }

@@ -1,7 +1,7 @@
 # badinput: every bad module parameter and sysfs write is refused with a
 # clear error, and a refused load leaves nothing behind.
 . ./tests/lib.sh
-plan 25
+plan 26
 
 valid=$(case $(uname -m) in s390x) echo "essa, table" ;; *) echo "table" ;; esac)
 refused_with "unknown backend=bogus; valid: $valid" backend=bogus
@@ -74,6 +74,7 @@ load_gph hookcost=1 && echo 1 >/proc/sys/vm/drop_caches &&
 	cat /mnt/data/files/* >/dev/null && sleep 2 && cat /mnt/data/files/* >/dev/null
 cat $HC | while read -r l; do diag "  $l"; done
 [ "$(hc buddy_free)" -gt 0 ] && [ "$(hc buddy_alloc)" -gt 0 ] &&
+	[ "$(hc page_free)" -gt 0 ] &&
 	[ "$(hc folio_idle)" -gt 0 ] && [ "$(hc folio_stable)" -gt 0 ] &&
 	grep -q '^# cycles: get_cycles(), less [0-9]* per call' $HC
 ok $? "hookcost=1: frees, allocations, make-volatile and make-stable calls timed"
@@ -83,5 +84,13 @@ n0=$(hc buddy_free)
 	echo reset >$HC && [ "$(hc buddy_free)" -lt $((n0 / 2)) ] &&
 	w enabled 0 && w enabled 1 && run_selfcheck && [ "$(selfcheck_field disagreements)" = 0 ]
 ok $? "hookcost: 'bogus' refused, 'reset' zeroes; enabled 0/1 with the timed hooks, zero disagreements"
+# A fault and its munmap round-trip pages through a per-cpu list: the buddy
+# hooks run only when that list is refilled or drained, a batch at a time.
+pagefault 0.3 4 >/dev/null && echo reset >$HC && pagefault 0.5 4 >/tmp/pf
+ops=$(sed -n 's/.*ops=\([0-9]*\).*/\1/p' /tmp/pf)
+diag "pagefault: $ops ops; buddy_alloc $(hc buddy_alloc) calls, buddy_free $(hc buddy_free)"
+[ "${ops:-0}" -gt 0 ] && [ $(($(hc buddy_alloc) * 10)) -lt "$ops" ] &&
+	[ $(($(hc buddy_free) * 10)) -lt "$ops" ]
+ok $? "page faults: fewer than one buddy hook call per 10 faults"
 unload_gph && load_gph && grep -q '^# off: load gph.ko with hookcost=1' $HC && unload_gph
 ok $? "without hookcost=1 the table says how to turn it on"
