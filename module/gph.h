@@ -5,6 +5,7 @@
 
 #include <linux/kobject.h>
 #include <linux/percpu.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include "gph_abi.h"
 #include "states.h"
@@ -148,6 +149,21 @@ void gph_emul_map_back(unsigned long pfn);
  */
 extern u8 *gph_volatile_bytes;
 extern unsigned long gph_volatile_frames;
+
+/* Every byte of @nr frames STABLE? (GPH_STABLE is 0; plain loads: the caller orders them.) */
+static __always_inline bool gph_bytes_stable(const u8 *bytes, unsigned long nr)
+{
+	if (nr == 1)	/* most folios */
+		return READ_ONCE(*bytes) == GPH_STABLE;
+	return !memchr_inv(bytes, GPH_STABLE, nr);
+}
+
+/* Frame @pfn's byte STABLE, or beyond the bytes (never volatile)? */
+static inline bool gph_frame_byte_stable(unsigned long pfn)
+{
+	return pfn >= gph_volatile_frames ||
+	       READ_ONCE(gph_volatile_bytes[pfn]) == GPH_STABLE;
+}
 extern bool gph_volatile_on;
 extern unsigned int gph_sweep_ms;
 void gph_volatile_set_active(bool active);

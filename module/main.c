@@ -202,8 +202,7 @@ static void gph_page_free(struct page *page, unsigned int order)
 
 	if (unlikely(pfn + nr > gph_volatile_frames))
 		return;		/* hot-added memory: never volatile */
-	if (likely(nr == 1 ? READ_ONCE(gph_volatile_bytes[pfn]) == GPH_STABLE :
-		   !memchr_inv(&gph_volatile_bytes[pfn], GPH_STABLE, nr)))
+	if (likely(gph_bytes_stable(&gph_volatile_bytes[pfn], nr)))
 		return;
 	gph_set_range(pfn, nr, GPH_STABLE, GPH_REASON_FREE);
 }
@@ -397,8 +396,7 @@ static unsigned long gph_all_stable(void)
 			}
 			/* essa: the machine may be stable while the guest's byte is not. */
 			if (gph_backend->get_state(pfn) != GPH_STABLE ||
-			    (pfn < gph_volatile_frames &&
-			     READ_ONCE(gph_volatile_bytes[pfn]) != GPH_STABLE))
+			    !gph_frame_byte_stable(pfn))
 				gph_set_range(pfn, 1, GPH_STABLE, GPH_REASON_UNLOAD);
 		}
 		if (held) {

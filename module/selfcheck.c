@@ -52,9 +52,7 @@ static bool gph_frame_agrees(int state, bool is_free, bool enabled)
  */
 static bool gph_pcp_frame_agrees(unsigned long pfn)
 {
-	return gph_frame_state(pfn) == GPH_STABLE &&
-	       (pfn >= gph_volatile_frames ||
-		READ_ONCE(gph_volatile_bytes[pfn]) == GPH_STABLE);
+	return gph_frame_state(pfn) == GPH_STABLE && gph_frame_byte_stable(pfn);
 }
 
 /* Called under zone->lock and every pcp->lock of the zone. */

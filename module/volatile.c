@@ -198,14 +198,6 @@ static inline u8 *gph_volatile_bytes_of(struct folio *folio, unsigned long *nr)
 	return pfn + *nr <= gph_volatile_frames ? &gph_volatile_bytes[pfn] : NULL;
 }
 
-/* Every frame of the folio STABLE? (GPH_STABLE is 0; plain loads: the caller orders them.) */
-static __always_inline bool gph_all_stable(const u8 *bytes, unsigned long nr)
-{
-	if (nr == 1)	/* most folios */
-		return READ_ONCE(*bytes) == GPH_STABLE;
-	return !memchr_inv(bytes, GPH_STABLE, nr);
-}
-
 /* A3's commit PENDING -> VOLATILE; the table's (no op) inline. */
 static __always_inline bool gph_volatile_commit(u8 *byte, unsigned long pfn)
 {
@@ -272,7 +264,7 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 		goto put;
 	}
 	bytes = gph_volatile_bytes_of(folio, &nr);
-	if (!bytes || !gph_all_stable(bytes, nr))
+	if (!bytes || !gph_bytes_stable(bytes, nr))
 		goto put;
 	if (!folio_trylock(folio)) {
 		gph_revisit_mark(folio);
@@ -352,7 +344,7 @@ static bool gph_folio_take_back(struct folio *folio, enum gph_reason reason)
 	u8 *bytes = gph_volatile_bytes_of(folio, &nr);
 	int old;
 
-	if (!bytes || gph_all_stable(bytes, nr))
+	if (!bytes || gph_bytes_stable(bytes, nr))
 		return true;
 	pfn = folio_pfn(folio);
 	for (i = 0; i < nr; i++) {
