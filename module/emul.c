@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poison.h>
+#include <linux/wait.h>
 #include "gph.h"
 #include "gph_trace.h"
 #include "table.h"
@@ -29,6 +30,19 @@
 
 static unsigned long emul_rate;		/* UNUSED frames dropped per second */
 static unsigned long emul_discard_rate;	/* VOLATILE frames discarded per second */
+/* An idle emulated host (both rates 0) sleeps here until a rate is set. */
+static DECLARE_WAIT_QUEUE_HEAD(gph_emul_wait);
+
+static void gph_emul_set_rate(unsigned long *rate, unsigned long val)
+{
+	WRITE_ONCE(*rate, val);
+	wake_up(&gph_emul_wait);
+}
+
+static bool gph_emul_busy(void)
+{
+	return READ_ONCE(emul_rate) || READ_ONCE(emul_discard_rate);
+}
 static bool emul_unmap;			/* discarded frames leave the direct map */
 
 static int gph_emul_rate_parse(const char *val, unsigned long *rate)
@@ -47,7 +61,7 @@ static int gph_emul_rate_param_set(const char *val, const struct kernel_param *k
 	int err = gph_emul_rate_parse(val, &rate);
 
 	if (!err)
-		WRITE_ONCE(emul_rate, rate);
+		gph_emul_set_rate(&emul_rate, rate);
 	return err;
 }
 
@@ -78,7 +92,7 @@ static int gph_emul_discard_param_set(const char *val, const struct kernel_param
 	int err = gph_emul_discard_parse(val, &rate);
 
 	if (!err)
-		WRITE_ONCE(emul_discard_rate, rate);
+		gph_emul_set_rate(&emul_discard_rate, rate);
 	return err;
 }
 
@@ -282,7 +296,12 @@ static int gph_emul_thread(void *unused)
 			WRITE_ONCE(gph_table.hdr->host_dropped,
 				   gph_table.hdr->host_dropped + dropped);
 		}
-		msleep_interruptible(GPH_EMUL_TICK_MS);
+		/* Idle, a real host's bench setting: no wakeups 100 times a second. */
+		if (gph_emul_busy())
+			msleep_interruptible(GPH_EMUL_TICK_MS);
+		else
+			wait_event_interruptible(gph_emul_wait,
+						 gph_emul_busy() || kthread_should_stop());
 	}
 	return 0;
 }
@@ -337,7 +356,7 @@ static ssize_t emul_rate_store(struct kobject *kobj, struct kobj_attribute *attr
 
 	if (gph_emul_rate_parse(buf, &rate))
 		return -EINVAL;
-	WRITE_ONCE(emul_rate, rate);
+	gph_emul_set_rate(&emul_rate, rate);
 	return count;
 }
 static struct kobj_attribute emul_rate_attr = __ATTR_RW(emul_rate);
@@ -356,7 +375,7 @@ static ssize_t emul_discard_rate_store(struct kobject *kobj,
 
 	if (gph_emul_discard_parse(buf, &rate))
 		return -EINVAL;
-	WRITE_ONCE(emul_discard_rate, rate);
+	gph_emul_set_rate(&emul_discard_rate, rate);
 	return count;
 }
 static struct kobj_attribute emul_discard_rate_attr = __ATTR_RW(emul_discard_rate);

@@ -438,18 +438,29 @@ static void gph_reset_left_lost(unsigned long lost)
 /*
  * Pages on the per-cpu lists stay stable: the hooks run at the buddy lists.
  * After a burst of frees the allocator lets those lists grow to an eighth of
- * a zone, and shrinks them by an eighth a second. So once a second a zone
- * whose lists hold more than 1 % of its pages is drained into the buddy
- * lists, where its free pages become unused: free memory is back to the
- * host within a second, as it was with a hook on every free.
+ * a zone, and shrinks them by an eighth a second (not on a CPU that sleeps).
+ * So twice a second a zone whose idle per-cpu lists hold more than 1 % of
+ * its pages is drained into the buddy lists, where its free pages become
+ * unused. A CPU's list is idle when that CPU allocated fewer pages of the
+ * zone's type since the last look than the list holds; a busy list's pages
+ * are taken again within the half second and would give the host nothing
+ * (and a drain costs a refill from the buddy lists, hooks included), so busy
+ * lists alone never cause a drain. Free memory is back to the host within
+ * about a second of its list going quiet. The counts are per zone type,
+ * summed over nodes, and read without the CPU hotplug lock (a memory
+ * offline waits for this work while holding it): a count folded from a CPU
+ * going offline only makes a list look busy for one look.
  */
-#define GPH_PCP_PERIOD_MS	1000
+#define GPH_PCP_PERIOD_MS	500
 #define GPH_PCP_MAX_PERMILLE	10
 
 static void gph_pcp_drain(struct work_struct *work);
 static DECLARE_DELAYED_WORK(gph_pcp_work, gph_pcp_drain);
 static bool gph_pcp_on;			/* enabled: the drain requeues itself */
 static atomic_t gph_pcp_offlining;	/* memory is going offline: see below */
+/* Per CPU and zone type: PGALLOC_* at the last look, and the change since. */
+static DEFINE_PER_CPU(unsigned long [MAX_NR_ZONES], gph_pcp_allocs_seen);
+static DEFINE_PER_CPU(unsigned long [MAX_NR_ZONES], gph_pcp_allocs_new);
 
 static void gph_pcp_queue(void)
 {
@@ -458,14 +469,39 @@ static void gph_pcp_queue(void)
 				   msecs_to_jiffies(GPH_PCP_PERIOD_MS));
 }
 
-static unsigned long gph_pcp_pages(struct zone *zone)
+/* Each CPU's allocations per zone type since the last call (0 without the counts). */
+static void gph_pcp_count_allocs(void)
 {
-	unsigned long nr = 0;
+#ifdef CONFIG_VM_EVENT_COUNTERS
+	unsigned long *seen, *new, now;
+	int cpu, zid;
+
+	for_each_possible_cpu(cpu) {
+		seen = per_cpu(gph_pcp_allocs_seen, cpu);
+		new = per_cpu(gph_pcp_allocs_new, cpu);
+		for (zid = 0; zid < MAX_NR_ZONES; zid++) {
+			/* As __count_zid_vm_events() indexes them. */
+			now = READ_ONCE(per_cpu(vm_event_states, cpu).event[PGALLOC_NORMAL -
+									    ZONE_NORMAL + zid]);
+			new[zid] = now - seen[zid];
+			seen[zid] = now;
+		}
+	}
+#endif
+}
+
+/* Pages on @zone's idle per-cpu lists. */
+static unsigned long gph_pcp_idle_pages(struct zone *zone)
+{
+	unsigned long idle = 0, count;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		nr += READ_ONCE(per_cpu_ptr(zone->per_cpu_pageset, cpu)->count);
-	return nr;
+	for_each_possible_cpu(cpu) {
+		count = READ_ONCE(per_cpu_ptr(zone->per_cpu_pageset, cpu)->count);
+		if (per_cpu(gph_pcp_allocs_new, cpu)[zone_idx(zone)] < count)
+			idle += count;
+	}
+	return idle;
 }
 
 static void gph_pcp_drain(struct work_struct *work)
@@ -475,8 +511,9 @@ static void gph_pcp_drain(struct work_struct *work)
 
 	if (atomic_read(&gph_pcp_offlining))
 		return;		/* requeued when the offline ends */
+	gph_pcp_count_allocs();
 	for_each_gph_zone(nid, zone)
-		if (gph_pcp_pages(zone) * 1000 >
+		if (gph_pcp_idle_pages(zone) * 1000 >
 		    zone_managed_pages(zone) * GPH_PCP_MAX_PERMILLE)
 			drain_all_pages(zone);
 	gph_pcp_queue();
@@ -528,6 +565,10 @@ static int gph_enable(void)
 	ops->page_free = NULL;
 	if (gph_backend_does_volatile() && READ_ONCE(gph_volatile_on))
 		ops->page_free = gph_hookcost_on ? gph_page_free_timed : gph_page_free;
+	/* The core skips page_free and folio_stable for frames whose byte is 0. */
+	BUILD_BUG_ON(GPH_STABLE != 0);
+	ops->stable_map = gph_volatile_bytes;
+	ops->stable_map_frames = gph_volatile_frames;
 	err = page_states_register(ops);
 	if (err) {
 		pr_err("cannot register page-state hooks (%d)%s\n", err,

@@ -254,7 +254,12 @@ void gph_folio_idle(struct folio *folio, unsigned int extra_refs)
 	if (WARN_ON_ONCE(!extra_refs))
 		return;
 	gph_reread_check(folio);
-	if (!READ_ONCE(gph_volatile_active))
+	/*
+	 * Mapped: never volatile, and the put after its last unmap calls this
+	 * again. Most calls on a fault are this (LRU batches of mapped folios):
+	 * answer them before the reference and the rest of the verdict.
+	 */
+	if (!READ_ONCE(gph_volatile_active) || folio_mapped(folio))
 		return;
 	folio_get(folio);	/* ours, counted in A2's expected refcount */
 	verdict = gph_folio_may_be_volatile(folio);

@@ -3,13 +3,14 @@
 # gphbench_modargs=hookcost=1: gph.ko then registers timed copies of its
 # hooks (module/hookcost.c). The table is read after each workload alone:
 #   pagefault   anonymous faults and munmap: buddy_alloc and buddy_free
+#   pagefault-file  faults on a private mapping of a cached file: folio_stable
 #   cachedread  4 KiB preads of a cached file: folio_stable, folio_idle
 #   swapfault   faults on pages in the swap cache
 # Ops per workload are printed beside its table, so that bench/run can say
 # what the hooks cost per op. Not for ratios: the timer costs cycles too.
 # gph-vm: swap=256M
 . ./tests/lib.sh
-plan 6
+plan 7
 echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 [ -n "${swapdev:-}" ] && mkswap "$swapdev" >/dev/null && swapon "$swapdev"
 ok $? "swap on ${swapdev:-(no swap disk)}"
@@ -30,5 +31,8 @@ hookcost() {
 }
 pagefault 0.5 >/dev/null			# warm up
 hookcost pagefault pagefault "$s"
+P=/mnt/pagefault-file
+cat $F/b00? $F/b01[0-5] >$P && sync && pagefault --file $P 0.5 >/dev/null
+hookcost pagefault-file pagefault --file $P "$s"
 hookcost cachedread cachedread $F/b000 4096 "$s"
 hookcost swapfault swapfault "$s" 64

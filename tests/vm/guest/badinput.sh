@@ -70,8 +70,12 @@ HC=/sys/kernel/debug/gph/hookcost
 refused_with "invalid for parameter \`hookcost'" hookcost=maybe
 ok $? "hookcost=maybe refused"
 hc() { awk -v h="$1" '$1 == h { print $2 }' $HC; }
+# The core calls page_free only for frames not stable (volatile page cache
+# being dropped) and folio_stable only for folios not stable (volatile ones
+# read again).
 load_gph hookcost=1 && echo 1 >/proc/sys/vm/drop_caches &&
-	cat /mnt/data/files/* >/dev/null && sleep 2 && cat /mnt/data/files/* >/dev/null
+	cat /mnt/data/files/* >/dev/null && sleep 2 && cat /mnt/data/files/* >/dev/null &&
+	sleep 2 && echo 1 >/proc/sys/vm/drop_caches
 cat $HC | while read -r l; do diag "  $l"; done
 [ "$(hc buddy_free)" -gt 0 ] && [ "$(hc buddy_alloc)" -gt 0 ] &&
 	[ "$(hc page_free)" -gt 0 ] &&
@@ -85,12 +89,13 @@ n0=$(hc buddy_free)
 	w enabled 0 && w enabled 1 && run_selfcheck && [ "$(selfcheck_field disagreements)" = 0 ]
 ok $? "hookcost: 'bogus' refused, 'reset' zeroes; enabled 0/1 with the timed hooks, zero disagreements"
 # A fault and its munmap round-trip pages through a per-cpu list: the buddy
-# hooks run only when that list is refilled or drained, a batch at a time.
+# hooks run only when that list is refilled or drained, a batch at a time,
+# and the freed anonymous page is stable by the map the core reads inline.
 pagefault 0.3 4 >/dev/null && echo reset >$HC && pagefault 0.5 4 >/tmp/pf
 ops=$(sed -n 's/.*ops=\([0-9]*\).*/\1/p' /tmp/pf)
-diag "pagefault: $ops ops; buddy_alloc $(hc buddy_alloc) calls, buddy_free $(hc buddy_free)"
+diag "pagefault: $ops ops; buddy_alloc $(hc buddy_alloc) calls, buddy_free $(hc buddy_free), page_free $(hc page_free)"
 [ "${ops:-0}" -gt 0 ] && [ $(($(hc buddy_alloc) * 10)) -lt "$ops" ] &&
-	[ $(($(hc buddy_free) * 10)) -lt "$ops" ]
-ok $? "page faults: fewer than one buddy hook call per 10 faults"
+	[ $(($(hc buddy_free) * 10)) -lt "$ops" ] && [ $(($(hc page_free) * 10)) -lt "$ops" ]
+ok $? "page faults: fewer than one buddy_alloc, buddy_free or page_free call per 10 faults"
 unload_gph && load_gph && grep -q '^# off: load gph.ko with hookcost=1' $HC && unload_gph
 ok $? "without hookcost=1 the table says how to turn it on"

@@ -20,8 +20,9 @@ diag "free pages (buddy lists): $free, UNUSED: $unused, MemFree pages: $memfree_
 ok $? ">= 99% of free pages are UNUSED"
 
 # Pages on per-cpu lists stay stable (the hooks run at the buddy lists);
-# after a burst of frees gph drains lists that hold more than 1 % of a zone,
-# once a second. So free memory, buddy and per-cpu, is UNUSED within ~1 s.
+# after a burst of frees gph drains lists once the idle ones hold more than
+# 1 % of a zone (it looks twice a second). So free
+# memory, buddy and per-cpu, is UNUSED within ~1 s of the burst's end.
 pagefault 1 64 >/dev/null
 sleep 2
 run_selfcheck
