@@ -24,6 +24,7 @@
 
 #define CREATE_TRACE_POINTS
 #include "gph_trace.h"
+#include "account.h"
 
 DEFINE_PER_CPU(struct gph_stats, gph_stats);
 
@@ -69,34 +70,6 @@ static bool gph_unloading;	/* module exit began: enabled=1 is refused */
 static DEFINE_MUTEX(gph_mutex);	/* serialises enable and disable */
 
 /* --- transitions -------------------------------------------------------- */
-
-/* Inlined into the buddy hooks, which run for every page freed or allocated. */
-static __always_inline void gph_account(unsigned long pfn, unsigned int nr,
-					int old, unsigned int new,
-					unsigned int reason)
-{
-	if (old < 0 || !nr)
-		return;
-	if (old == new) {	/* an operation that changed nothing: rare */
-		this_cpu_add(gph_stats.backend_nops, nr);
-		return;
-	}
-	/*
-	 * Trace first: a reader that sees the counters unchanged across its
-	 * read of a BPF map (gphstat) then knows the map holds no event the
-	 * counters lack.
-	 */
-	gph_trace(gph_state, pfn, nr, old, new, reason);
-	/* this_cpu ops: the hooks run in any context, interrupts included. */
-	this_cpu_add(gph_stats.transitions[old][new], nr);
-	/*
-	 * Buddy frees and allocations are derived in gph_stats_sum(); frames
-	 * that a free made stable (they were volatile) are counted here.
-	 */
-	if (reason != GPH_REASON_ALLOC &&
-	    !(reason == GPH_REASON_FREE && new == GPH_UNUSED))
-		this_cpu_add(gph_stats.by_reason[reason], nr);
-}
 
 static __always_inline int gph_set_one(unsigned long pfn, enum gph_state new,
 				       enum gph_reason reason)

@@ -51,6 +51,7 @@
 #include <linux/sched.h>
 #include "gph.h"
 #include "gph_trace.h"
+#include "account.h"
 #include "table.h"
 
 /* Set by the backend's start, cleared by its stop (gph.h). */
@@ -352,15 +353,22 @@ static bool gph_folio_take_back(struct folio *folio, enum gph_reason reason)
 	if (!bytes || gph_bytes_stable(bytes, nr))
 		return true;
 	pfn = folio_pfn(folio);
-	for (i = 0; i < nr; i++) {
-		old = gph_volatile_use(&bytes[i], pfn + i);
-		if (old == GPH_VOLATILE)
-			taken++;
-		else if (gph_proto_lost(old))
-			lost = true;
+	if (nr == 1) {	/* most folios: the loop without the loop */
+		old = gph_volatile_use(bytes, pfn);
+		taken = old == GPH_VOLATILE;
+		lost = gph_proto_lost(old);
+	} else {
+		for (i = 0; i < nr; i++) {
+			old = gph_volatile_use(&bytes[i], pfn + i);
+			if (old == GPH_VOLATILE)
+				taken++;
+			else if (gph_proto_lost(old))
+				lost = true;
+		}
 	}
 	if (taken) {
-		gph_moved(pfn, taken, GPH_VOLATILE, GPH_STABLE, reason);
+		/* Inline: a lookup of a volatile folio pays this every time. */
+		gph_account(pfn, taken, GPH_VOLATILE, GPH_STABLE, reason);
 		if (reason == GPH_REASON_USE)
 			gph_revisit_mark(folio);	/* volatile again once it is idle */
 	}

@@ -113,7 +113,9 @@ step_verify() {
 
 # bench_module — for bench/guest/*.sh: gphbench=mod loads gph.ko with the
 # emulated host idle; any other value checks that it is not loaded. One TAP
-# point.
+# point. Then every configuration waits 2 s: gph's sweep walks every frame
+# once, a second after load (for folios cached before it was on), and that
+# one-time walk is no part of what a benchmark's steady state costs.
 bench_module() {
 	if [ "$gphbench" = mod ]; then
 		load_gph backend=table emul_rate=0 ${gphbench_modargs:-}
@@ -122,4 +124,5 @@ bench_module() {
 		! lsmod | grep -q '^gph '
 		ok $? "no gph module ($gphbench)"
 	fi
+	sleep 2
 }
