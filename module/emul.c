@@ -30,6 +30,7 @@
 
 static unsigned long emul_rate;		/* UNUSED frames dropped per second */
 static unsigned long emul_discard_rate;	/* VOLATILE frames discarded per second */
+static bool emul_unmap;			/* discarded frames leave the direct map */
 /* An idle emulated host (both rates 0) sleeps here until a rate is set. */
 static DECLARE_WAIT_QUEUE_HEAD(gph_emul_wait);
 
@@ -43,7 +44,6 @@ static bool gph_emul_busy(void)
 {
 	return READ_ONCE(emul_rate) || READ_ONCE(emul_discard_rate);
 }
-static bool emul_unmap;			/* discarded frames leave the direct map */
 
 static int gph_emul_rate_parse(const char *val, unsigned long *rate)
 {

@@ -32,7 +32,7 @@ hookcost() {
 pagefault 0.5 >/dev/null			# warm up
 hookcost pagefault pagefault "$s"
 P=/mnt/pagefault-file
-cat $F/b00? $F/b01[0-5] >$P && sync && pagefault --file $P 0.5 >/dev/null
+pagefault_file $P
 hookcost pagefault-file pagefault --file $P "$s"
 hookcost cachedread cachedread $F/b000 4096 "$s"
 hookcost swapfault swapfault "$s" 64

@@ -12,8 +12,6 @@ pagefault "$s" >/tmp/pf
 ok $? "pagefault (anonymous) ran"
 echo "# anon $(cat /tmp/pf)"
 F=/mnt/pagefault-file				# 16 MiB, written back and cached
-cat /mnt/bigset/big/b00? /mnt/bigset/big/b01[0-5] >$F && sync &&
-	pagefault --file $F 0.5 >/dev/null &&	# warm up
-	pagefault --file $F "$s" >/tmp/pf
+pagefault_file $F && pagefault --file $F "$s" >/tmp/pf
 ok $? "pagefault --file ran"
 echo "# file $(cat /tmp/pf)"

@@ -126,3 +126,11 @@ bench_module() {
 	fi
 	sleep 2
 }
+
+# pagefault_file PATH — for pagefault --file: 16 MiB of the big set copied
+# to PATH, written back, then faulted through once (cached, warm). Status of
+# the copy and the warm-up.
+pagefault_file() {
+	cat /mnt/bigset/big/b00? /mnt/bigset/big/b01[0-5] >"$1" && sync &&
+		pagefault --file "$1" 0.5 >/dev/null
+}
