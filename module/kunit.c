@@ -139,6 +139,22 @@ static void gph_table_cas_fails_on_stale_old(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, byte, GPH_BUSY);
 }
 
+static void gph_table_set8_moves_a_word_or_nothing(struct kunit *test)
+{
+	u8 b[8] __aligned(8);
+
+	if (!IS_ENABLED(CONFIG_64BIT))
+		kunit_skip(test, "word exchanges are used on 64-bit kernels only");
+	memset(b, GPH_STABLE, sizeof(b));
+	KUNIT_EXPECT_TRUE(test, gph_proto_guest_set8(b, GPH_STABLE, GPH_UNUSED));
+	KUNIT_EXPECT_EQ(test, b[0], GPH_UNUSED);
+	KUNIT_EXPECT_EQ(test, b[7], GPH_UNUSED);
+	b[3] = GPH_BUSY;		/* the host holds one frame */
+	KUNIT_EXPECT_FALSE(test, gph_proto_guest_set8(b, GPH_UNUSED, GPH_STABLE));
+	KUNIT_EXPECT_EQ(test, b[0], GPH_UNUSED);
+	KUNIT_EXPECT_EQ(test, b[3], GPH_BUSY);
+}
+
 #define GPH_RACE_BYTES	64
 #define GPH_RACE_ROUNDS	20000
 
@@ -230,6 +246,7 @@ static struct kunit_case gph_table_cases[] = {
 	KUNIT_CASE(gph_table_guest_set_moves_and_reports_old),
 	KUNIT_CASE(gph_table_cas_fails_on_stale_old),
 	KUNIT_CASE(gph_table_guest_host_race),
+	KUNIT_CASE(gph_table_set8_moves_a_word_or_nothing),
 	{}
 };
 

@@ -94,26 +94,54 @@ static __always_inline int gph_set_one(unsigned long pfn, enum gph_state new,
 }
 
 /*
+ * The state that nearly every frame of a buddy move of many frames (an
+ * order > 0, the load walk) leaves, for the table's eight-frame exchange;
+ * -1 where the frames are set one by one.
+ */
+static __always_inline int gph_set8_from(enum gph_state new,
+					 enum gph_reason reason)
+{
+	if (!IS_ENABLED(CONFIG_64BIT) || gph_backend != &gph_table_backend)
+		return -1;	/* a word exchange where words are native */
+	if (new == GPH_UNUSED &&
+	    (reason == GPH_REASON_FREE || reason == GPH_REASON_LOAD))
+		return GPH_STABLE;
+	if (new == GPH_STABLE && reason == GPH_REASON_ALLOC)
+		return GPH_UNUSED;
+	return -1;
+}
+
+/*
  * Move @nr frames from @pfn to @new. Frames that change from the same old
- * state in a row are accounted and traced as one run. Out of line, so that
- * the order-0 path of the hooks stays short.
+ * state in a row are accounted and traced as one run. With the table, each
+ * aligned eight frames that all hold the usual old state move in one
+ * exchange; any others, one by one. Out of line, so that the order-0 path
+ * of the hooks stays short.
  */
 static noinline void gph_set_many(unsigned long pfn, unsigned int nr,
 				  enum gph_state new, enum gph_reason reason)
 {
-	unsigned long run_start = pfn;
-	unsigned int i, run = 0;
+	unsigned long f, end = pfn + nr, run_start = pfn;
+	int from = gph_set8_from(new, reason);
+	unsigned int run = 0, step;
 	int run_old = -1, old;
 
-	for (i = 0; i < nr; i++) {
-		old = gph_set_one(pfn + i, new, reason);
+	for (f = pfn; f < end; f += step) {
+		if (from >= 0 && !(f & 7) && end - f >= 8 &&
+		    gph_table_guest_set8(f, from, new)) {
+			old = from;
+			step = 8;
+		} else {
+			old = gph_set_one(f, new, reason);
+			step = 1;
+		}
 		if (old != run_old) {
 			gph_account(run_start, run, run_old, new, reason);
-			run_start = pfn + i;
+			run_start = f;
 			run = 0;
 			run_old = old;
 		}
-		run++;
+		run += step;
 	}
 	gph_account(run_start, run, run_old, new, reason);
 }

@@ -325,7 +325,7 @@ static int gph_table_start(unsigned long nr_frames)
 	gph_table_host_dropped = READ_ONCE(hdr->host_dropped);
 	gph_table.hdr = hdr;
 	gph_table.summary = mem + l.summary_offset;
-	gph_table.states = mem + l.states_offset;
+	gph_table.states = mem + l.states_offset;	/* page-aligned: words for set8 */
 	gph_table.nr_frames = nr_frames;
 	/* Publish the header before the host may look at the states. */
 	smp_store_release(&hdr->guest_flags, GPH_GUEST_ATTACHED);

@@ -49,4 +49,22 @@ static __always_inline int gph_table_guest_set_state(unsigned long pfn,
 	return old;
 }
 
+/*
+ * Move the eight frames from @pfn (a multiple of 8), all @from, to @new in
+ * one exchange. Return: false if not all held @from (nothing changed) or
+ * they reach beyond the table.
+ */
+static __always_inline bool gph_table_guest_set8(unsigned long pfn,
+						 enum gph_state from,
+						 enum gph_state new)
+{
+	if (unlikely(pfn + 8 > gph_table.nr_frames) ||
+	    !gph_proto_guest_set8(&gph_table.states[pfn], from, new))
+		return false;
+	BUILD_BUG_ON(GPH_TABLE_GROUP_SHIFT < 3);
+	if (new == GPH_UNUSED)	/* one group holds all eight */
+		gph_proto_summary_mark(gph_table.summary, pfn);
+	return true;
+}
+
 #endif /* _GPH_TABLE_H */

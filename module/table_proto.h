@@ -21,6 +21,7 @@
 #include <asm/processor.h>
 #define gph_proto_read(p)		READ_ONCE(*(p))
 #define gph_proto_cas(p, oldp, new)	try_cmpxchg(p, oldp, new)
+#define gph_proto_cas64(p, oldp, new)	try_cmpxchg64(p, oldp, new)
 #define gph_proto_relax()		cpu_relax()
 #define gph_proto_bug(cond)		WARN_ON_ONCE(cond)
 /* table.c: relax, and after a second warn and keep the watchdogs quiet */
@@ -34,6 +35,7 @@ void gph_table_busy_wait(const unsigned char *byte, u64 *since);
 #define gph_proto_cas(p, oldp, new)					\
 	__atomic_compare_exchange_n(p, oldp, new, 0, __ATOMIC_SEQ_CST,	\
 				    __ATOMIC_RELAXED)
+#define gph_proto_cas64(p, oldp, new)	gph_proto_cas(p, oldp, new)
 #define gph_proto_relax()		__asm__ __volatile__("" ::: "memory")
 #define gph_proto_busy_wait(byte, since) \
 	do { (void)(byte); (void)(since); gph_proto_relax(); } while (0)
@@ -114,6 +116,39 @@ static inline int gph_proto_guest_use(unsigned char *byte)
 		if (gph_proto_cas(byte, &old, GPH_STABLE))
 			return old;
 	}
+}
+
+/* Eight state bytes as one word, for gph_proto_guest_set8(). */
+typedef __u64 __attribute__((__may_alias__)) gph_proto_word8;
+#define GPH_PROTO_WORD8(state)	(0x0101010101010101ull * (unsigned char)(state))
+
+/**
+ * gph_proto_guest_set8 - move eight frames that all hold @from to @to at once
+ * @bytes: the first of the eight bytes, 8-byte aligned
+ * @from: the state every one of the eight must hold
+ * @to: the state they move to; a move the guest may make from @from
+ *
+ * For the buddy hooks' moves of many frames (STABLE <-> UNUSED): one
+ * compare-and-exchange instead of eight. The host changes one byte at a
+ * time, with compare-and-exchange too, so if it took any of the eight, or
+ * any holds something else, the word's exchange fails and changes nothing:
+ * the caller then moves them one by one. (Exchanges of different sizes on
+ * one aligned word are coherent on the machines gph runs on; Linux's
+ * qspinlock mixes them as well.)
+ *
+ * Return: true if all eight held @from and now hold @to.
+ */
+static inline bool gph_proto_guest_set8(unsigned char *bytes, unsigned char from,
+					unsigned char to)
+{
+	gph_proto_word8 *word = (gph_proto_word8 *)bytes;
+	__u64 old = GPH_PROTO_WORD8(from);
+
+	if (gph_proto_bug(!gph_transition_allowed(from, to, GPH_ACTOR_GUEST)))
+		return false;
+	if (gph_proto_read(word) != old)	/* a plain load first: no exchange doomed to fail */
+		return false;
+	return gph_proto_cas64(word, &old, GPH_PROTO_WORD8(to));
 }
 
 static inline bool gph_proto_lost(int state)

@@ -6,11 +6,13 @@
 #   pagefault-file  faults on a private mapping of a cached file: folio_stable
 #   cachedread  4 KiB preads of a cached file: folio_stable, folio_idle
 #   swapfault   faults on pages in the swap cache
+#   pagefault-thp  anonymous faults in transparent huge pages: buddy_alloc
+#               and buddy_free of 512 frames a call
 # Ops per workload are printed beside its table, so that bench/run can say
 # what the hooks cost per op. Not for ratios: the timer costs cycles too.
 # gph-vm: swap=256M
 . ./tests/lib.sh
-plan 7
+plan 8
 echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 [ -n "${swapdev:-}" ] && mkswap "$swapdev" >/dev/null && swapon "$swapdev"
 ok $? "swap on ${swapdev:-(no swap disk)}"
@@ -36,3 +38,6 @@ pagefault_file $P
 hookcost pagefault-file pagefault --file $P "$s"
 hookcost cachedread cachedread $F/b000 4096 "$s"
 hookcost swapfault swapfault "$s" 64
+echo always >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
+hookcost pagefault-thp pagefault "$s" 64
+echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null

@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include "kselftest_harness.h"
 #include "table_proto.h"
 
@@ -72,6 +73,122 @@ TEST(guest_and_host_race)
 	EXPECT_GT(r.host_taken, 0);
 	for (i = 0; i < FRAMES; i++)
 		EXPECT_EQ(GPH_UNUSED, r.state[i]);
+}
+
+/*
+ * The buddy hooks move eight frames with one word exchange
+ * (gph_proto_guest_set8) while the host takes single free bytes: the word
+ * must move only when all eight hold the expected state, and the guest
+ * falls back to one byte at a time. Same checks as above, per frame.
+ */
+#define WORDS	2
+
+static void *host8(void *arg)
+{
+	struct race *r = arg;
+	unsigned int i = 0;
+
+	while (!r->stop) {
+		unsigned int f = (i++ * 7) % (8 * WORDS);
+
+		if (gph_proto_read(&r->state[f]) != GPH_UNUSED ||
+		    !gph_proto_host_take(&r->state[f], GPH_UNUSED))
+			continue;
+		if (__atomic_load_n(&r->content[f], __ATOMIC_SEQ_CST))
+			r->host_saw_owned++;
+		r->host_taken++;
+		for (int spin = 0; spin < 200; spin++)	/* "drop" it: hold it a while */
+			gph_proto_relax();
+		if (!gph_proto_host_release(&r->state[f], GPH_UNUSED))
+			r->guest_bad++;
+	}
+	return NULL;
+}
+
+static int timed_out(const struct timespec *start, long secs)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec - start->tv_sec >= secs;
+}
+
+/* Move a word's frames to @to: the word at once, else one by one. */
+static int set8_or_bytes(struct race *r, unsigned int w, unsigned char to)
+{
+	unsigned char from = to == GPH_UNUSED ? GPH_STABLE : GPH_UNUSED;
+	unsigned int f;
+	int bad = 0;
+
+	if (gph_proto_guest_set8(&r->state[8 * w], from, to))
+		return 1;
+	for (f = 8 * w; f < 8 * w + 8; f++)
+		if (gph_proto_guest_set(&r->state[f], to) != from)
+			bad++;
+	return bad ? -bad : 0;
+}
+
+TEST(guest_word_and_host_race)
+{
+	struct race r __attribute__((aligned(8)));
+	long i, words = 0, bytes = 0;
+	pthread_t t;
+	int ret;
+	unsigned int f;
+
+	struct timespec start;
+
+	_Static_assert(8 * WORDS <= FRAMES, "race too small");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	memset(&r, 0, sizeof(r));
+	memset(r.state, GPH_UNUSED, 8 * WORDS);	/* free frames */
+	ASSERT_EQ(0, (unsigned long)r.state % 8);
+	ASSERT_EQ(0, pthread_create(&t, NULL, host8, &r));
+	/*
+	 * At least ROUNDS / 8 rounds, and on until the host took frames and a
+	 * word fell back to bytes at least once (a loaded machine may run the
+	 * threads in turn for a while): 60 s at most.
+	 */
+	for (i = 0; i < ROUNDS / 8 || ((!bytes || !r.host_taken) && !timed_out(&start, 60)); i++) {
+		unsigned int w = i % WORDS;
+
+		ret = set8_or_bytes(&r, w, GPH_STABLE);	/* alloc */
+		ret < 0 ? r.guest_bad++ : ret ? words++ : bytes++;
+		for (f = 8 * w; f < 8 * w + 8; f++)
+			__atomic_store_n(&r.content[f], 1, __ATOMIC_SEQ_CST);
+		for (f = 8 * w; f < 8 * w + 8; f++)
+			__atomic_store_n(&r.content[f], 0, __ATOMIC_SEQ_CST);
+		ret = set8_or_bytes(&r, w, GPH_UNUSED);	/* free */
+		ret < 0 ? r.guest_bad++ : ret ? words++ : bytes++;
+	}
+	r.stop = 1;
+	pthread_join(t, NULL);
+	TH_LOG("host took %ld frames; guest moved %ld words at once, %ld byte by byte",
+	       r.host_taken, words, bytes);
+	EXPECT_EQ(0, r.guest_bad);
+	EXPECT_EQ(0, r.host_saw_owned);
+	EXPECT_GT(r.host_taken, 0);
+	EXPECT_GT(words, 0);
+	EXPECT_GT(bytes, 0);	/* the host's takes made words fall back */
+	for (f = 0; f < 8 * WORDS; f++)
+		EXPECT_EQ(GPH_UNUSED, r.state[f]);
+}
+
+TEST(word_moves_only_when_all_eight_hold_from)
+{
+	unsigned char b[8] __attribute__((aligned(8)));
+
+	memset(b, GPH_STABLE, 8);
+	EXPECT_TRUE(gph_proto_guest_set8(b, GPH_STABLE, GPH_UNUSED));
+	for (int i = 0; i < 8; i++)
+		EXPECT_EQ(GPH_UNUSED, b[i]);
+	b[5] = GPH_BUSY;
+	EXPECT_FALSE(gph_proto_guest_set8(b, GPH_UNUSED, GPH_STABLE));
+	EXPECT_EQ(GPH_BUSY, b[5]);
+	EXPECT_EQ(GPH_UNUSED, b[0]);
+	memset(b, GPH_STABLE, 8);
+	EXPECT_FALSE(gph_proto_guest_set8(b, GPH_STABLE, GPH_DISCARDED));	/* not the guest's move */
+	EXPECT_EQ(GPH_STABLE, b[0]);
 }
 
 TEST(guest_may_not_leave_busy_or_enter_discarded)
