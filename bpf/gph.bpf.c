@@ -10,10 +10,13 @@
  *   discards_by_file    {dev, ino} -> discards (gph_discard), rereads (gph_reread),
  *                       pages (2^order per discard)
  *   discards_by_cgroup  cgroup id of the task that found the discard -> discards, pages
- *   volatile_lifetime   log2 histogram, ns from a frame going volatile to the
- *                       host discarding it
+ *   volatile_lifetime   log2 histogram, ns from a folio going volatile to the
+ *                       host discarding (any frame of) it
  *   reread_latency      log2 histogram of gph_reread's delay_ns: from finding
  *                       a discard to the folio being read back
+ *
+ * The histograms count pages: a folio's sample adds 2^order, so that a 2 MiB
+ * folio weighs 512 pages there, as in discards_by_file.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -57,17 +60,27 @@ struct {
 } reread_latency SEC(".maps");
 
 /*
- * When each frame went volatile (pfn -> ns). LRU: a frame that stays
- * volatile while this many others go volatile after it is forgotten, and
- * its discard is not in volatile_lifetime; long lifetimes are undercounted
- * when much of memory is volatile at once.
+ * When each volatile folio went volatile: its first frame -> ns and frames
+ * (a folio is naturally aligned, so a frame's folio starts at the frame
+ * rounded down to some order). LRU: a folio that stays volatile while this
+ * many others go volatile after it is forgotten, and its discard is not in
+ * volatile_lifetime; long lifetimes are undercounted when much of memory is
+ * volatile at once.
  */
+struct gph_volatile_run {
+	__u64 since_ns;
+	__u64 nr_pages;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, __u64);
+	__type(value, struct gph_volatile_run);
 } volatile_since SEC(".maps");
+
+/* Orders a volatile folio can have: 0 .. MAX_PAGE_ORDER (10 on 6.12). */
+#define GPH_MAX_FOLIO_ORDER 10
 
 /* Load-time parameters, set by gphtrace before loading. */
 const volatile bool stream = false;	/* send events to the ring buffer */
@@ -95,14 +108,15 @@ static __always_inline unsigned int log2_u64(__u64 v)
 	return r;
 }
 
-static __always_inline void hist_add(void *hist, __u64 v)
+/* One sample of @v in log2 histogram @hist, weighing @pages. */
+static __always_inline void hist_add(void *hist, __u64 v, __u64 pages)
 {
 	__u32 slot = log2_u64(v);
 	__u64 *count;
 
 	count = bpf_map_lookup_elem(hist, &slot);
 	if (count)
-		__sync_fetch_and_add(count, 1);
+		__sync_fetch_and_add(count, pages);
 }
 
 /* The stream's filters; fills the common header on success. */
@@ -165,12 +179,19 @@ static __always_inline void on_state(unsigned long pfn, unsigned int nr_pages,
 	struct gph_event *e;
 
 	count(nr_pages, old, new, reason);
-	/* A run is one folio (gph_folio_idle commits a whole folio): keyed by
-	 * its first frame, which its discard event names. */
+	/* A run is one folio (gph_folio_idle commits a whole folio, a lookup
+	 * takes a whole folio back): keyed by its first frame. */
 	if (new == GPH_VOLATILE) {
-		__u64 key = pfn, now = bpf_ktime_get_ns();
+		struct gph_volatile_run run = { bpf_ktime_get_ns(), nr_pages };
+		__u64 key = pfn;
 
-		bpf_map_update_elem(&volatile_since, &key, &now, BPF_ANY);
+		bpf_map_update_elem(&volatile_since, &key, &run, BPF_ANY);
+	} else if (old == GPH_VOLATILE && new != GPH_DISCARDED) {
+		/* Taken back or freed. A discard (the emulated host's, which
+		 * reports it here too) ends the lifetime in on_host(). */
+		__u64 key = pfn;
+
+		bpf_map_delete_elem(&volatile_since, &key);
 	}
 	if (state_mask && !(state_mask & ((1u << old) | (1u << new))))
 		return;
@@ -205,18 +226,31 @@ int BPF_PROG(gph_state_raw, unsigned long pfn, unsigned int nr_pages,
 
 /* --- gph_host: the end of a volatile lifetime ---------------------------- */
 
+/*
+ * The host discards frame by frame, a large folio's frames in any order: the
+ * first frame of a folio it discards ends the folio's lifetime, counted with
+ * all its pages; the folio's other frames then find no run.
+ */
 static __always_inline void on_host(unsigned long pfn, unsigned int old,
 				    unsigned int new)
 {
-	__u64 key = pfn, *since;
+	struct gph_volatile_run *run;
+	unsigned int order;
+	__u64 key;
 
 	if (old != GPH_VOLATILE || new != GPH_DISCARDED)
 		return;
-	since = bpf_map_lookup_elem(&volatile_since, &key);
-	if (!since)
+	for (order = 0; order <= GPH_MAX_FOLIO_ORDER; order++) {
+		key = pfn & ~((1ull << order) - 1);
+		run = bpf_map_lookup_elem(&volatile_since, &key);
+		/* Folios do not overlap: one run at most covers @pfn. */
+		if (!run || pfn - key >= run->nr_pages)
+			continue;
+		hist_add(&volatile_lifetime, bpf_ktime_get_ns() - run->since_ns,
+			 run->nr_pages);
+		bpf_map_delete_elem(&volatile_since, &key);
 		return;
-	hist_add(&volatile_lifetime, bpf_ktime_get_ns() - *since);
-	bpf_map_delete_elem(&volatile_since, &key);
+	}
 }
 
 SEC("tp_btf/gph_host")
@@ -297,7 +331,7 @@ int BPF_PROG(gph_discard_raw, dev_t dev, unsigned long ino, unsigned long index,
 }
 
 static __always_inline void on_reread(__u32 dev, __u64 ino, __u64 index,
-				      __u64 delay_ns)
+				      unsigned int order, __u64 delay_ns)
 {
 	struct gph_file_val *val;
 	struct gph_event *e;
@@ -305,7 +339,7 @@ static __always_inline void on_reread(__u32 dev, __u64 ino, __u64 index,
 	val = file_val(dev, ino);
 	if (val)
 		__sync_fetch_and_add(&val->rereads, 1);
-	hist_add(&reread_latency, delay_ns);
+	hist_add(&reread_latency, delay_ns, 1ull << (order & 31));
 
 	if (!file_wanted(dev, ino))
 		return;
@@ -316,22 +350,23 @@ static __always_inline void on_reread(__u32 dev, __u64 ino, __u64 index,
 	e->reread.ino = ino;
 	e->reread.index = index;
 	e->reread.delay_ns = delay_ns;
+	e->reread.order = order;
 	bpf_ringbuf_submit(e, 0);
 }
 
 SEC("tp_btf/gph_reread")
 int BPF_PROG(gph_reread_btf, dev_t dev, unsigned long ino, unsigned long index,
-	     u64 delay_ns)
+	     unsigned int order, u64 delay_ns)
 {
-	on_reread(dev, ino, index, delay_ns);
+	on_reread(dev, ino, index, order, delay_ns);
 	return 0;
 }
 
 SEC("raw_tp/gph_reread")
 int BPF_PROG(gph_reread_raw, dev_t dev, unsigned long ino, unsigned long index,
-	     u64 delay_ns)
+	     unsigned int order, u64 delay_ns)
 {
-	on_reread(dev, ino, index, delay_ns);
+	on_reread(dev, ino, index, order, delay_ns);
 	return 0;
 }
 

@@ -53,7 +53,8 @@ struct gph_cgroup_val {
 /*
  * The log2 histograms ("volatile_lifetime", "reread_latency") are arrays of
  * GPH_HIST_SLOTS counters; slot n counts values in [2^n, 2^(n+1)) ns (slot 0
- * also counts 0).
+ * also counts 0), in pages: a folio's sample adds 2^order (a 2 MiB folio
+ * adds 512), as PAGES does in discards_by_file.
  */
 #define GPH_HIST_SLOTS 64
 
@@ -93,7 +94,8 @@ struct gph_event {
 			__u64 index;
 			__u64 delay_ns;
 			__u32 dev;
-			__u32 pad;
+			__u8 order;	/* of the folio read back */
+			__u8 pad[3];
 		} reread;
 	};
 };

@@ -109,26 +109,30 @@ TRACE_EVENT(gph_discard,
 
 /*
  * A folio removed after a discard was read back into the cache, @delay_ns
- * after the discard was found. Named as in gph_discard.
+ * after the discard was found. Named as in gph_discard; @order is the folio
+ * read back (2^order pages).
  */
 TRACE_EVENT(gph_reread,
-	TP_PROTO(dev_t dev, unsigned long ino, unsigned long index, u64 delay_ns),
-	TP_ARGS(dev, ino, index, delay_ns),
+	TP_PROTO(dev_t dev, unsigned long ino, unsigned long index,
+		 unsigned int order, u64 delay_ns),
+	TP_ARGS(dev, ino, index, order, delay_ns),
 	TP_STRUCT__entry(
 		__field(dev_t, dev)
 		__field(unsigned long, ino)
 		__field(unsigned long, index)
+		__field(unsigned int, order)
 		__field(u64, delay_ns)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
 		__entry->ino = ino;
 		__entry->index = index;
+		__entry->order = order;
 		__entry->delay_ns = delay_ns;
 	),
-	TP_printk("dev=%d:%d ino=%lu index=%lu delay_ns=%llu",
+	TP_printk("dev=%d:%d ino=%lu index=%lu order=%u delay_ns=%llu",
 		  MAJOR(__entry->dev), MINOR(__entry->dev), __entry->ino,
-		  __entry->index, __entry->delay_ns)
+		  __entry->index, __entry->order, __entry->delay_ns)
 );
 
 #endif /* _GPH_TRACE_H */

@@ -557,7 +557,8 @@ static void gph_reread_check(struct folio *folio)
 	raw_spin_unlock_irqrestore(&gph_reread_lock, flags);
 	if (!then)
 		return;
-	gph_trace(gph_reread, id.dev, id.ino, id.index, local_clock() - then);
+	gph_trace(gph_reread, id.dev, id.ino, id.index, folio_order(folio),
+		  local_clock() - then);
 	/* After the trace, as gph_account(). */
 	this_cpu_inc(gph_stats.rereads);
 	if (id.swap)

@@ -92,8 +92,9 @@ static const char doc[] =
 "  TIME(s) PID COMM PFN PAGES OLD -> NEW REASON\n"
 "a folio the guest found discarded by the host and removed (gph_discard):\n"
 "  TIME(s) PID COMM PFN PAGES discard MAJ:MIN ino=INODE index=INDEX file|swap\n"
-"and such a folio read back in (gph_reread), DELAY after the discard:\n"
-"  TIME(s) PID COMM - - reread MAJ:MIN ino=INODE index=INDEX delay=DELAYus\n"
+"and such a folio read back in (gph_reread), DELAY after the discard, PAGES\n"
+"the folio read back:\n"
+"  TIME(s) PID COMM - PAGES reread MAJ:MIN ino=INODE index=INDEX delay=DELAYus\n"
 "PID and COMM are the task that caused it (frees and allocations run in any\n"
 "task). STATE is stable, unused, volatile or discarded and keeps only the\n"
 "transitions into or out of it; give -s more than once for several.\n"
@@ -115,8 +116,9 @@ static const char doc[] =
 "({dev, ino} -> discards, rereads, pages; dev is the kernel's MAJOR << 20 |\n"
 "MINOR), discards_by_cgroup (cgroup id -> discards, pages), and log2\n"
 "histograms in ns\n"
-"(slot n: [2^n, 2^(n+1))): volatile_lifetime (volatile until the host\n"
-"discarded it), reread_latency (discard found until read back).\n"
+"(slot n: [2^n, 2^(n+1))): volatile_lifetime (a folio volatile until the\n"
+"host discarded it), reread_latency (discard found until read back). The\n"
+"histograms count pages: each folio's sample adds 2^order.\n"
 "\n"
 "EXAMPLES:\n"
 "  gphtrace -d 5                   # five seconds of transitions and discards\n"
@@ -468,7 +470,8 @@ static int handle_event(void *ctx, void *data, size_t len)
 		       e->discard.swap ? "swap" : "file");
 		break;
 	case GPH_EV_REREAD:
-		printf("%-12s %6s %-9s    %u:%u ino=%llu index=%llu delay=%.1fus\n", "-", "-",
+		printf("%-12s %6u %-9s    %u:%u ino=%llu index=%llu delay=%.1fus\n", "-",
+		       1u << (e->reread.order & 31),
 		       "reread", e->reread.dev >> 20, e->reread.dev & 0xfffff,
 		       (unsigned long long)e->reread.ino, (unsigned long long)e->reread.index,
 		       e->reread.delay_ns / 1e3);

@@ -74,7 +74,7 @@ diag "$(head -12 /tmp/dump.txt | tr '\n' ' ' | tr -s ' ')"
 cg=$(pinned_sum discards_by_cgroup discards)
 life=$(pinned_sum volatile_lifetime value)
 lat=$(pinned_sum reread_latency value)
-diag "discards_by_cgroup total $cg, volatile_lifetime samples $life, reread_latency samples $lat"
+diag "discards_by_cgroup total $cg, volatile_lifetime $life pages, reread_latency $lat pages"
 [ $r = 0 ] && grep -q '"discards": [1-9]' /tmp/dump.txt && [ "$cg" -gt 0 ] && [ "$life" -gt 0 ]
 ok $? "bpftool map dump pinned discards_by_file shows non-zero counts (and per cgroup, volatile lifetimes)"
 
