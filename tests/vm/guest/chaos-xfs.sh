@@ -91,15 +91,16 @@ ok $? "BPF's discards_by_file counts 2^order pages per discard, as the module do
 # The histograms weigh each folio's sample by its pages. Under "max" chaos
 # every folio that goes volatile is discarded at once: volatile_lifetime's
 # pages match the pages BPF saw go volatile over the window (measured 100.2 %
-# on x86_64, 100.8 % on s390x; want 90-110 %). BPF's count, not the
+# on x86_64, 100.8 % on s390x; want 97-110 %). BPF's count, not the
 # module's: the module's discards in the window also remove folios the host
 # discarded before BPF was attached (the sweep makes the cache volatile a
 # second after load, and loading BPF takes seconds under TCG: on s390x a
 # fifth of the window's discards). Unweighted, one sample per folio, the sum
-# would be the folio count: 66 % of the pages on x86_64, 75 % on s390x.
-# Re-read folios are large too.
+# is the count of volatile runs: 89.6 % of the pages on s390x (a broken
+# build, measured), less on x86_64, whose XFS folios are larger. Re-read
+# folios are large too.
 diag "histograms: volatile_lifetime $lp pages, $bv pages BPF saw go volatile (module: $md folios, $mp pages discarded); reread_latency $rp pages ($rr folios read back)"
-[ $((lp * 100)) -ge $((bv * 90)) ] && [ $((lp * 100)) -le $((bv * 110)) ] && [ "$rp" -gt "$rr" ]
+[ $((lp * 100)) -ge $((bv * 97)) ] && [ $((lp * 100)) -le $((bv * 110)) ] && [ "$rp" -gt "$rr" ]
 ok $? "BPF's volatile_lifetime and reread_latency count 2^order pages per folio"
 
 d0=$(stat_of discards) large0=$(orders | large_of)
