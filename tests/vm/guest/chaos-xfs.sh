@@ -96,9 +96,8 @@ ok $? "BPF's discards_by_file counts 2^order pages per discard, as the module do
 # discarded before BPF was attached (the sweep makes the cache volatile a
 # second after load, and loading BPF takes seconds under TCG: on s390x a
 # fifth of the window's discards). Unweighted, one sample per folio, the sum
-# is the count of volatile runs: 89.6 % of the pages on s390x (a broken
-# build, measured), less on x86_64, whose XFS folios are larger. Re-read
-# folios are large too.
+# is the count of volatile runs: 89.6 % of the pages on s390x (measured
+# with such a broken build). Re-read folios are large too.
 diag "histograms: volatile_lifetime $lp pages, $bv pages BPF saw go volatile (module: $md folios, $mp pages discarded); reread_latency $rp pages ($rr folios read back)"
 [ $((lp * 100)) -ge $((bv * 97)) ] && [ $((lp * 100)) -le $((bv * 110)) ] && [ "$rp" -gt "$rr" ]
 ok $? "BPF's volatile_lifetime and reread_latency count 2^order pages per folio"
