@@ -186,9 +186,12 @@ static __always_inline void on_state(unsigned long pfn, unsigned int nr_pages,
 		__u64 key = pfn;
 
 		bpf_map_update_elem(&volatile_since, &key, &run, BPF_ANY);
-	} else if (old == GPH_VOLATILE && new != GPH_DISCARDED) {
-		/* Taken back or freed. A discard (the emulated host's, which
-		 * reports it here too) ends the lifetime in on_host(). */
+	} else if ((old == GPH_VOLATILE && new != GPH_DISCARDED) ||
+		   old == GPH_DISCARDED) {
+		/* Taken back, or freed. The emulated host's discard, which it
+		 * reports here too, ends the lifetime in on_host(); essa's,
+		 * found only at a lookup, has no time: its run goes when the
+		 * frame leaves DISCARDED. */
 		__u64 key = pfn;
 
 		bpf_map_delete_elem(&volatile_since, &key);
@@ -229,14 +232,17 @@ int BPF_PROG(gph_state_raw, unsigned long pfn, unsigned int nr_pages,
 /*
  * The host discards frame by frame, a large folio's frames in any order: the
  * first frame of a folio it discards ends the folio's lifetime, counted with
- * all its pages; the folio's other frames then find no run.
+ * all its pages; the folio's other frames then find no run. Two CPUs may
+ * discard frames of one folio at once: the one whose delete succeeds counts.
+ * A run whose folio was taken back between its commit and its trace event
+ * stays until the frame changes state again (rare; it may count once wrong).
  */
 static __always_inline void on_host(unsigned long pfn, unsigned int old,
 				    unsigned int new)
 {
 	struct gph_volatile_run *run;
+	__u64 key, since, nr;
 	unsigned int order;
-	__u64 key;
 
 	if (old != GPH_VOLATILE || new != GPH_DISCARDED)
 		return;
@@ -246,9 +252,11 @@ static __always_inline void on_host(unsigned long pfn, unsigned int old,
 		/* Folios do not overlap: one run at most covers @pfn. */
 		if (!run || pfn - key >= run->nr_pages)
 			continue;
-		hist_add(&volatile_lifetime, bpf_ktime_get_ns() - run->since_ns,
-			 run->nr_pages);
-		bpf_map_delete_elem(&volatile_since, &key);
+		since = run->since_ns;
+		nr = run->nr_pages;
+		if (bpf_map_delete_elem(&volatile_since, &key))
+			return;		/* another CPU's discard counted it */
+		hist_add(&volatile_lifetime, bpf_ktime_get_ns() - since, nr);
 		return;
 	}
 }
