@@ -10,11 +10,13 @@
  */
 #define pr_fmt(fmt) "gph: emul: " fmt
 
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poison.h>
+#include <linux/seq_file.h>
 #include <linux/wait.h>
 #include "gph.h"
 #include "gph_trace.h"
@@ -175,6 +177,12 @@ MODULE_PARM_DESC(emul_unmap, "table backend: take discarded frames out of the ke
 static struct task_struct *gph_emul_task;	/* set while emul is the host */
 static int gph_emul_pattern;		/* what a dropped page is filled with */
 static unsigned long gph_emul_cursor;
+/*
+ * What the host got back, pass by pass over the table: a test compares the
+ * frames dropped in one whole pass with the free memory the self-check
+ * counts (debugfs gph/emul).
+ */
+static unsigned long gph_emul_passes, gph_emul_last_pass_dropped;
 
 /*
  * Host side of a drop: take the frame, destroy its content, give it back.
@@ -259,6 +267,7 @@ void gph_emul_volatile(unsigned long pfn)
 static int gph_emul_thread(void *unused)
 {
 	unsigned long budget, dbudget, scanned, dropped, discarded, rate;
+	unsigned long pass_dropped = 0;
 	unsigned int tick = 0;
 
 	while (!kthread_should_stop()) {
@@ -277,10 +286,17 @@ static int gph_emul_thread(void *unused)
 		/* Scan at most one full pass per tick for the budgets. */
 		for (scanned = 0; (dropped < budget || discarded < dbudget) &&
 		     scanned < gph_table.nr_frames; scanned++) {
-			if (++gph_emul_cursor >= gph_table.nr_frames)
+			if (++gph_emul_cursor >= gph_table.nr_frames) {
 				gph_emul_cursor = 0;
-			if (dropped < budget && gph_emul_drop(gph_emul_cursor))
+				WRITE_ONCE(gph_emul_last_pass_dropped, pass_dropped);
+				smp_wmb();	/* pairs with gph_emul_show() */
+				WRITE_ONCE(gph_emul_passes, gph_emul_passes + 1);
+				pass_dropped = 0;
+			}
+			if (dropped < budget && gph_emul_drop(gph_emul_cursor)) {
 				dropped++;
+				pass_dropped++;
+			}
 			else if (discarded < dbudget &&
 				 gph_emul_discard(gph_emul_cursor))
 				discarded++;
@@ -340,6 +356,31 @@ void gph_emul_stop(void)
 	if (gph_emul_task)
 		kthread_stop(gph_emul_task);
 	gph_emul_task = NULL;
+}
+
+/*
+ * debugfs gph/emul: whole passes over the table and the UNUSED frames the
+ * last one dropped. A pass at emul_rate 100000000 takes one tick per pass
+ * (bounded by the table), so the last pass's drops are the free memory of
+ * that moment, as the host sees it.
+ */
+static int gph_emul_show(struct seq_file *m, void *v)
+{
+	unsigned long passes, dropped;
+
+	if (!gph_emul_task)
+		return -ENODEV;
+	passes = READ_ONCE(gph_emul_passes);
+	smp_rmb();	/* a pass's drops are at least as new as its number */
+	dropped = READ_ONCE(gph_emul_last_pass_dropped);
+	seq_printf(m, "passes %lu\nlast_pass_dropped %lu\n", passes, dropped);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gph_emul);
+
+void gph_emul_debugfs_init(struct dentry *dir)
+{
+	debugfs_create_file("emul", 0400, dir, NULL, &gph_emul_fops);
 }
 
 /* /sys/kernel/mm/gph/emul_rate */

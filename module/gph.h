@@ -142,6 +142,7 @@ int gph_emul_start(void);
 void gph_emul_stop(void);
 void gph_emul_volatile(unsigned long pfn);
 void gph_emul_map_back(unsigned long pfn);
+void gph_emul_debugfs_init(struct dentry *dir);
 
 /*
  * volatile.c: volatile page cache. The guest's byte per frame: the table's

@@ -1039,6 +1039,7 @@ static int __init gph_init(void)
 	}
 	gph_selfcheck_init(&gph_debugfs);
 	gph_hookcost_init(gph_debugfs);
+	gph_emul_debugfs_init(gph_debugfs);
 	if (!gph_backend_does_volatile() && gph_volatile_on) {
 		pr_info("the %s backend does not do volatile pages: free-page hinting only\n",
 			gph_backend->name);
