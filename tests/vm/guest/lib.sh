@@ -112,14 +112,17 @@ step_verify() {
 }
 
 # bench_module — for bench/guest/*.sh: gphbench=mod loads gph.ko with the
-# emulated host idle; any other value checks that it is not loaded. One TAP
+# emulated host idle, and the module parameters in gphbench_modargs
+# (comma-separated: one kernel parameter holds no spaces); any other value
+# checks that it is not loaded. One TAP
 # point. Then every configuration waits 2 s: gph's sweep walks every frame
 # once, a second after load (for folios cached before it was on), and that
 # one-time walk is no part of what a benchmark's steady state costs.
 bench_module() {
 	if [ "$gphbench" = mod ]; then
-		load_gph backend=table emul_rate=0 ${gphbench_modargs:-}
-		ok $? "insmod gph.ko backend=table (volatile on, emulated host idle)"
+		# shellcheck disable=SC2046 # one word per parameter
+		load_gph backend=table emul_rate=0 $(echo "${gphbench_modargs:-}" | tr , ' ')
+		ok $? "insmod gph.ko backend=table emul_rate=0 ${gphbench_modargs:-} (emulated host idle)"
 	else
 		! lsmod | grep -q '^gph '
 		ok $? "no gph module ($gphbench)"
