@@ -296,8 +296,7 @@ static int gph_emul_thread(void *unused)
 			if (dropped < budget && gph_emul_drop(gph_emul_cursor)) {
 				dropped++;
 				pass_dropped++;
-			}
-			else if (discarded < dbudget &&
+			} else if (discarded < dbudget &&
 				 gph_emul_discard(gph_emul_cursor))
 				discarded++;
 			if (!(scanned & 1023))

@@ -19,7 +19,7 @@ echo "# $(cat /tmp/sf)"
 
 # Coverage: 64 MiB parked in the swap cache; the module's candidates and
 # volatile folios before and after (the difference is the parked folios).
-cov() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/gph/coverage; }
+cov() { field_of /sys/kernel/debug/gph/coverage "$1"; }
 c0=$(cov candidates) v0=$(cov volatile)
 swapfault --park 64 >/tmp/park &
 park=$!

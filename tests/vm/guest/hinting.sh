@@ -37,7 +37,7 @@ ok $? "1 s after a burst of frees >= 99% of free memory (buddy + per-cpu lists) 
 # burst of frees drops >= 98 % of free memory as the self-check then counts
 # it (per-cpu lists hold up to 1 % of a zone stable by design, and a pass is
 # not an instant), and not more than 102 % (it drops UNUSED frames only).
-emul_field() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/gph/emul; }
+emul_field() { field_of /sys/kernel/debug/gph/emul "$1"; }
 echo 100000000 >/sys/kernel/mm/gph/emul_rate
 pagefault 1 64 >/dev/null
 sleep 1

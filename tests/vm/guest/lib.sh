@@ -66,7 +66,9 @@ host_settle() {
 	done
 	echo "$_b"
 }
-selfcheck_field() { awk -v k="$1" '$1 == k { print $2 }' /tmp/selfcheck; }
+# field_of FILE KEY — the value after KEY in a "key value" per line file
+field_of() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+selfcheck_field() { field_of /tmp/selfcheck "$1"; }
 run_selfcheck() { cat /sys/kernel/debug/gph/selfcheck >/tmp/selfcheck; }
 arch() { uname -m; }
 
