@@ -367,6 +367,14 @@ static void gph_kunit_needs_table(struct kunit *test)
 		kunit_skip(test, "needs gph.ko enabled with backend=table");
 }
 
+/* Planted volatile frames are taken back by the core only with volatile=1. */
+static void gph_kunit_needs_volatile(struct kunit *test)
+{
+	gph_kunit_needs_table(test);
+	if (!READ_ONCE(gph_volatile_on))
+		kunit_skip(test, "needs gph.ko with volatile=1: the core calls the folio hooks only then");
+}
+
 /*
  * A clean, uptodate, unlocked page-cache folio of @order at index 0 of a new
  * inode, whose mapping has @aops (NULL: the pseudo file system's, empty).
@@ -382,7 +390,7 @@ static struct gph_cached *gph_cached_folio_order(struct kunit *test,
 	struct folio *folio;
 	int err;
 
-	gph_kunit_needs_table(test);
+	gph_kunit_needs_volatile(test);
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_ASSERT_EQ(test, kunit_add_action(test, gph_cached_exit, c), 0);
@@ -750,7 +758,7 @@ static struct gph_rb *gph_rb_new(struct kunit *test)
 {
 	struct gph_rb *rb;
 
-	gph_kunit_needs_table(test);
+	gph_kunit_needs_volatile(test);
 	rb = kunit_kzalloc(test, sizeof(*rb), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, rb);
 	init_completion(&rb->done);

@@ -208,13 +208,15 @@ static void gph_page_free(struct page *page, unsigned int order)
 	gph_set_range(pfn, nr, GPH_STABLE, GPH_REASON_FREE);
 }
 
-/* page_free is filled in by gph_enable(): only with volatile pages on. */
+/*
+ * page_free, folio_idle and folio_stable are filled in by gph_enable(): only
+ * with volatile pages on. Without them the core's page-cache sites and frees
+ * are a patched jump each.
+ */
 static struct page_states_ops gph_ops = {
 	.owner = THIS_MODULE,
 	.buddy_free = gph_free_pages,
 	.buddy_alloc = gph_alloc_pages,
-	.folio_idle = gph_folio_idle,
-	.folio_stable = gph_folio_stable,
 	.folio_discarded = gph_folio_discarded,
 	.discard_fault = gph_discard_fault,
 };
@@ -282,8 +284,6 @@ static struct page_states_ops gph_ops_timed = {
 	.owner = THIS_MODULE,
 	.buddy_free = gph_free_pages_timed,
 	.buddy_alloc = gph_alloc_pages_timed,
-	.folio_idle = gph_folio_idle_timed,
-	.folio_stable = gph_folio_stable_timed,
 	.folio_discarded = gph_folio_discarded_timed,
 	.discard_fault = gph_discard_fault_timed,
 };
@@ -291,6 +291,25 @@ static struct page_states_ops gph_ops_timed = {
 static struct page_states_ops *gph_registered_ops(void)
 {
 	return gph_hookcost_on ? &gph_ops_timed : &gph_ops;
+}
+
+/*
+ * The hooks of volatile pages, registered only with them on: the core then
+ * turns its page-cache sites on (page_states_volatile). Each ops is
+ * registered alone and filled in only while it is not registered.
+ */
+static void gph_ops_set_volatile(struct page_states_ops *ops, bool on)
+{
+	bool timed = ops == &gph_ops_timed;
+
+	ops->page_free = NULL;
+	ops->folio_idle = NULL;
+	ops->folio_stable = NULL;
+	if (!on)
+		return;
+	ops->page_free = timed ? gph_page_free_timed : gph_page_free;
+	ops->folio_idle = timed ? gph_folio_idle_timed : gph_folio_idle;
+	ops->folio_stable = timed ? gph_folio_stable_timed : gph_folio_stable;
 }
 
 /* A backend that does volatile pages gives volatile.c a byte per frame. */
@@ -563,9 +582,8 @@ static int gph_enable(void)
 	if (gph_unloading)
 		return -ENODEV;
 	ops = gph_registered_ops();
-	ops->page_free = NULL;
-	if (gph_backend_does_volatile() && READ_ONCE(gph_volatile_on))
-		ops->page_free = gph_hookcost_on ? gph_page_free_timed : gph_page_free;
+	gph_ops_set_volatile(ops, gph_backend_does_volatile() &&
+				  READ_ONCE(gph_volatile_on));
 	/* The core skips page_free and folio_stable for frames whose byte is 0. */
 	BUILD_BUG_ON(GPH_STABLE != 0);
 	ops->stable_map = gph_volatile_bytes;

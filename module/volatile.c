@@ -177,6 +177,7 @@ static inline void gph_revisit_mark(struct folio *folio)
 /* --- make volatile ------------------------------------------------------ */
 
 bool gph_volatile_on = true;
+EXPORT_SYMBOL_IF_KUNIT(gph_volatile_on);
 static bool gph_volatile_active;	/* on, enabled, not draining */
 
 void gph_volatile_set_active(bool active)

@@ -36,6 +36,15 @@
  * disable that looks only at the machine, fails here (reviews of 69c846a
  * and c8cff4c found those).
  *
+ * Lookups take the frame back only while the core's key page_states_volatile
+ * is on (vkey): register turns it on when the module brings its folio hooks
+ * (volatile=1), unregister turns it off. The later enable registers with
+ * volatile pages on (the key, then make-volatile) or off (both stay off).
+ * -DACTIVE_BEFORE_KEY starts make-volatile before the key is on, and
+ * -DKEY_OFF_BEFORE_RELEASE turns the key off before the release: a lookup
+ * then uses a volatile frame's content as if it were stable.
+ * mutants: ACTIVE_BEFORE_KEY KEY_OFF_BEFORE_RELEASE
+ *
  * idle (two), lookup (two) and the host; statements are atomic and
  * sequentially consistent (the byte's cmpxchg and the lookup's
  * folio_try_get() are full barriers).
@@ -53,7 +62,8 @@ byte using = 0;		/* lookups reading the content */
 bool locked = false;	/* the folio lock */
 bool vact = true;	/* make-volatile on (gph_volatile_active) */
 byte in_idle = 0;	/* make-volatiles running (synchronize_rcu() waits) */
-bool reg = true;	/* hooks registered: after disable, lookups use content at once */
+bool reg = true;	/* hooks registered (the buddy hooks make a freed frame stable) */
+bool vkey = true;	/* the core's volatile key: lookups call folio_stable */
 bool ddone = false;	/* disable is over: enable may register again */
 
 inline cas(old, new, ok) {
@@ -94,7 +104,7 @@ proctype lookup() {
 	:: atomic { cached -> refs++ };	/* found in the cache, folio_try_get() */
 		lost = false;
 		if
-		:: !reg -> atomic { assert(hw == HS && content); using++ }; using--; refs--; goto nxt
+		:: !vkey -> atomic { assert(hw == HS && content); using++ }; using--; refs--; goto nxt
 		:: else -> skip
 		fi;
 		do
@@ -177,6 +187,9 @@ active proctype reuse() {
 active proctype disable() {
 	mtype s;
 	bool got = false, lost = false, paged = false;
+#ifdef KEY_OFF_BEFORE_RELEASE
+	vkey = false;
+#endif
 	vact = false;
 	in_idle == 0;
 	if
@@ -223,12 +236,23 @@ active proctype disable() {
 	:: hw != HS || g != STABLE -> hw = HS; g = STABLE
 	:: else -> skip
 	fi;
-	reg = false; ddone = true
+	vkey = false; reg = false; ddone = true	/* page_states_unregister() */
 }
 
+/* gph_enable: free frames walked (none here), hooks back */
 active proctype reenable() {
 	ddone;
-	reg = true	/* gph_enable: free frames walked (none here), hooks back */
+	if
+	:: reg = true;			/* volatile=1: the key, then make-volatile */
+#ifdef ACTIVE_BEFORE_KEY
+		vact = true;
+		vkey = true
+#else
+		vkey = true;
+		vact = true
+#endif
+	:: reg = true			/* volatile=0: both stay off */
+	fi
 }
 
 init {

@@ -1,7 +1,7 @@
 # badinput: every bad module parameter and sysfs write is refused with a
 # clear error, and a refused load leaves nothing behind.
 . ./tests/lib.sh
-plan 26
+plan 27
 
 valid=$(case $(uname -m) in s390x) echo "essa, table" ;; *) echo "table" ;; esac)
 refused_with "unknown backend=bogus; valid: $valid" backend=bogus
@@ -51,8 +51,24 @@ v=$(stat_of nr_volatile)
 w volatile 0 && [ "$(stat_of nr_volatile)" = 0 ] && [ "$(sysfs enabled)" = 1 ] &&
 	(cd /mnt/data && sha256sum -c -s MANIFEST)
 ok $? "volatile=0: all $v volatile pages stable again, data intact"
-w volatile 1 && cat /mnt/data/files/* >/dev/null && sleep 2 && [ "$(stat_of nr_volatile)" -gt 0 ]
-ok $? "volatile=1: volatile pages again ($(stat_of nr_volatile))"
+# With volatile=0 the page-cache sites must not call out at all (the core's
+# page_states_volatile key is off): kprobes count the calls into the core's
+# folio hooks while the files are read from disk and then from the cache.
+T=/sys/kernel/tracing
+kp_add() { echo "p:gph_kp_$1 __page_states_folio_$1" >>$T/kprobe_events &&
+	echo 1 >$T/events/kprobes/gph_kp_$1/enable; }
+kp_del() { echo 0 >$T/events/kprobes/gph_kp_$1/enable; echo "-:gph_kp_$1" >>$T/kprobe_events; }
+kp_calls() { awk '$1 == "gph_kp_idle" || $1 == "gph_kp_stable" { n += $2 } END { print n + 0 }' $T/kprobe_profile; }
+read_files() { echo 1 >/proc/sys/vm/drop_caches && cat /mnt/data/files/* >/dev/null &&
+	cat /mnt/data/files/* >/dev/null; }
+kp_add idle && kp_add stable
+r=$?; c0=$(kp_calls); read_files; c1=$(kp_calls)
+[ $r = 0 ] && [ $((c1 - c0)) = 0 ]
+ok $? "volatile=0: reading the files calls the folio hooks $((c1 - c0)) times (want 0)"
+w volatile 1 && read_files && sleep 2 && [ "$(stat_of nr_volatile)" -gt 0 ] &&
+	[ $(($(kp_calls) - c1)) -gt 0 ]
+ok $? "volatile=1: volatile pages again ($(stat_of nr_volatile)), reading called the folio hooks $(($(kp_calls) - c1)) times"
+kp_del idle; kp_del stable
 
 w enabled 0 && run_selfcheck && [ "$(selfcheck_field disagreements)" = 0 ] &&
 	[ "$(stat_of nr_unused)" = 0 ] && [ "$(stat_of nr_volatile)" = 0 ]
