@@ -574,6 +574,7 @@ static int gph_enable(void)
 	unsigned long nr_hinted;
 	struct zone *zone;
 	int nid, err;
+	bool vol;
 	u64 t0;
 
 	lockdep_assert_held(&gph_mutex);
@@ -582,8 +583,9 @@ static int gph_enable(void)
 	if (gph_unloading)
 		return -ENODEV;
 	ops = gph_registered_ops();
-	gph_ops_set_volatile(ops, gph_backend_does_volatile() &&
-				  READ_ONCE(gph_volatile_on));
+	/* Read once: make-volatile may start only with folio_stable registered. */
+	vol = gph_backend_does_volatile() && READ_ONCE(gph_volatile_on);
+	gph_ops_set_volatile(ops, vol);
 	/* The core skips page_free and folio_stable for frames whose byte is 0. */
 	BUILD_BUG_ON(GPH_STABLE != 0);
 	ops->stable_map = gph_volatile_bytes;
@@ -609,7 +611,7 @@ static int gph_enable(void)
 	if (gph_backend->set_enabled)
 		gph_backend->set_enabled(true);
 	gph_enabled = true;
-	if (gph_backend_does_volatile())
+	if (vol)
 		gph_volatile_set_active(true);
 	WRITE_ONCE(gph_pcp_on, true);
 	gph_pcp_queue();

@@ -62,7 +62,7 @@ byte using = 0;		/* lookups reading the content */
 bool locked = false;	/* the folio lock */
 bool vact = true;	/* make-volatile on (gph_volatile_active) */
 byte in_idle = 0;	/* make-volatiles running (synchronize_rcu() waits) */
-bool reg = true;	/* hooks registered (the buddy hooks make a freed frame stable) */
+bool vhooks = true;	/* page_free, folio_idle, folio_stable registered (volatile=1) */
 bool vkey = true;	/* the core's volatile key: lookups call folio_stable */
 bool ddone = false;	/* disable is over: enable may register again */
 
@@ -109,6 +109,10 @@ proctype lookup() {
 		fi;
 		do
 		:: atomic { s = g;
+			if
+			:: !vhooks -> s = STABLE; break	/* the core calls no one: "stable" */
+			:: else -> skip
+			fi;
 			if
 			:: s == PENDING -> g = STABLE; break	/* hw never left HS */
 			:: s == VOLATILE -> g = TAKING; break
@@ -171,11 +175,12 @@ active proctype host() {
 	od
 }
 
-/* The last reference gone: freed (the buddy hook makes the frame stable),
- * allocated again and read from disk into a new folio in the cache. */
+/* The last reference gone: freed (page_free, registered with volatile=1,
+ * makes the frame stable; a per-cpu list hands it out again without a buddy
+ * hook), allocated again and read from disk into a new folio in the cache. */
 active proctype reuse() {
 	do
-	:: atomic { !cached && refs == 0 -> if :: reg -> g = STABLE :: else -> skip fi; hw = HS; content = true;
+	:: atomic { !cached && refs == 0 -> if :: vhooks -> g = STABLE :: else -> skip fi; hw = HS; content = true;
 		cached = true; refs = 1 }
 	od
 }
@@ -236,14 +241,14 @@ active proctype disable() {
 	:: hw != HS || g != STABLE -> hw = HS; g = STABLE
 	:: else -> skip
 	fi;
-	vkey = false; reg = false; ddone = true	/* page_states_unregister() */
+	vkey = false; vhooks = false; ddone = true	/* page_states_unregister() */
 }
 
 /* gph_enable: free frames walked (none here), hooks back */
 active proctype reenable() {
 	ddone;
 	if
-	:: reg = true;			/* volatile=1: the key, then make-volatile */
+	:: vhooks = true;		/* volatile=1: the ops, the key, make-volatile */
 #ifdef ACTIVE_BEFORE_KEY
 		vact = true;
 		vkey = true
@@ -251,7 +256,7 @@ active proctype reenable() {
 		vkey = true;
 		vact = true
 #endif
-	:: reg = true			/* volatile=0: both stay off */
+	:: skip			/* volatile=0: the buddy hooks only; the key and make-volatile stay off */
 	fi
 }
 
