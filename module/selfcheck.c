@@ -4,7 +4,8 @@
  * the buddy allocator. While hinting is enabled, on a buddy free list ⇔
  * UNUSED (or BUSY, while the host holds it); pages on a per-cpu list are
  * handed out again without a hook, so they count as in use and must not be
- * UNUSED. While disabled, every frame must be STABLE.
+ * UNUSED. A frame in use with volatile pages off must be STABLE, and while
+ * disabled every frame must be.
  *
  * Free ⇒ UNUSED is checked inside the walk, which holds every lock that
  * guards the free lists: no page can leave them meanwhile. UNUSED ⇒ free is
@@ -34,14 +35,17 @@ struct gph_check {
 	unsigned long *free_bad;	/* ... whose state was not UNUSED/BUSY */
 	unsigned long nr_pcp;		/* frames on per-cpu lists, this round */
 	bool enabled;
+	bool vol;			/* volatile pages on */
 };
 
-static bool gph_frame_agrees(int state, bool is_free, bool enabled)
+static bool gph_frame_agrees(int state, bool is_free, const struct gph_check *c)
 {
-	if (!enabled)
+	if (!c->enabled)
 		return state == GPH_STABLE;
 	if (is_free)
 		return state == GPH_UNUSED || state == GPH_BUSY;
+	if (!c->vol)	/* nothing makes it volatile: switching disables first */
+		return state == GPH_STABLE;
 	return state != GPH_UNUSED && state != GPH_BUSY;
 }
 
@@ -71,7 +75,7 @@ static void gph_check_free_block(struct page *page, unsigned int order,
 	for (; pfn < end; pfn++) {
 		__set_bit(pfn, c->free);
 		if (on_pcp ? !gph_pcp_frame_agrees(pfn) :
-		    !gph_frame_agrees(gph_frame_state(pfn), true, c->enabled))
+		    !gph_frame_agrees(gph_frame_state(pfn), true, c))
 			__set_bit(pfn, c->free_bad);
 	}
 }
@@ -79,7 +83,10 @@ static void gph_check_free_block(struct page *page, unsigned int order,
 static int gph_selfcheck_show(struct seq_file *m, void *v)
 {
 	unsigned long nr = gph_frames(), pfn, nr_free, nr_bad, shown = 0;
-	struct gph_check c = { .enabled = gph_is_enabled() };
+	struct gph_check c = {
+		.enabled = gph_is_enabled(),
+		.vol = READ_ONCE(gph_volatile_on),
+	};
 	unsigned long *bad;
 	struct zone *zone;
 	int round, nid;
@@ -108,7 +115,7 @@ static int gph_selfcheck_show(struct seq_file *m, void *v)
 			else if (test_bit(pfn, c.free))
 				agrees = !test_bit(pfn, c.free_bad);
 			else
-				agrees = gph_frame_agrees(gph_frame_state(pfn), false, c.enabled);
+				agrees = gph_frame_agrees(gph_frame_state(pfn), false, &c);
 			if (agrees)
 				clear_bit(pfn, bad);
 		}
