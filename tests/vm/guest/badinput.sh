@@ -59,7 +59,7 @@ T=/sys/kernel/tracing
 kp_add() { echo "p:gph_kp_$1 __page_states_folio_$1" >>$T/kprobe_events &&
 	echo 1 >$T/events/kprobes/gph_kp_$1/enable; }
 kp_del() { echo 0 >$T/events/kprobes/gph_kp_$1/enable; echo "-:gph_kp_$1" >>$T/kprobe_events; }
-kp_calls() { awk -v e="gph_kp_$1" '$1 == e { print $2 }' $T/kprobe_profile; }
+kp_calls() { field_of $T/kprobe_profile "gph_kp_$1"; }
 read_files() { echo 1 >/proc/sys/vm/drop_caches && cat /mnt/data/files/* >/dev/null &&
 	sleep 2 && cat /mnt/data/files/* >/dev/null; }
 kp_add idle && kp_add stable
